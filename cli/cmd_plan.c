@@ -1,24 +1,94 @@
-/* cmd_plan.c - berth plan. */
+/* cmd_plan.c - berth plan: show what apply would change. */
 #include "compat.h"
 #include "cli.h"
+#include "common.h"
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "plan.h"
+#include "session.h"
 
 static const char *config_file;
+static bool detailed_exitcode;
+static const char *output;
+static bool prune;
+static long concurrency = 8;
 
 static const struct cli_opt opts[] = {
-	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read" },
+	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
+	{ "detailed-exitcode", 0, CLI_OPT_FLAG, &detailed_exitcode, NULL, "exit 2 when changes are pending" },
+	{ "output", 'o', CLI_OPT_STRING, &output, "FMT", "text (default) or json" },
+	{ "prune", 0, CLI_OPT_FLAG, &prune, NULL, "plan the deletion of berth's robots and Secrets the config no longer names" },
+	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "parallel requests while reading state (default 8)" },
 	{ NULL },
 };
 
 static int cmd_plan(int argc, char **argv)
 {
-	return cli_not_implemented(&cmd_plan_def, argc, argv);
+	struct berth_config *cfg = NULL;
+	struct berth_session *s = NULL;
+	struct berth_session_opts so = { .max_retries = -1 };
+	struct berth_plan_opts po = { 0 };
+	struct berth_plan *plan = NULL;
+	struct berth_buf out = BERTH_BUF_INIT;
+	struct berth_err err = BERTH_ERR_INIT;
+	int first, ret, fmt;
+
+	ret = cli_parse(&cmd_plan_def, argc, argv, &first);
+	if (ret)
+		return ret < 0 ? CLI_OK : ret;
+	if (first < argc)
+		return cli_usage_error("plan: unexpected argument '%s'", argv[first]);
+	fmt = cli_output_format("plan", output);
+	if (fmt < 0)
+		return CLI_USAGE;
+	if ((ret = cli_check_concurrency("plan", concurrency)))
+		return ret;
+	ret = cli_load_config(config_file, &cfg);
+	if (ret)
+		return ret;
+	so.concurrency = (int)concurrency;
+	so.scan_all_projects = prune;
+	ret = cli_open_session(cfg, &so, &s);
+	if (ret)
+		goto out;
+	po.prune = prune;
+	if (berth_session_plan(s, &po, &plan, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if (fmt)
+		berth_plan_render_json(&out, plan);
+	else
+		berth_plan_render_text(&out, plan);
+	fwrite(out.buf, 1, out.len, stdout);
+	if (plan->nerrors)
+		ret = CLI_FAIL;
+	else if (detailed_exitcode && berth_plan_has_changes(plan))
+		ret = CLI_CHANGES;
+	else
+		ret = CLI_OK;
+out:
+	berth_buf_release(&out);
+	berth_plan_free(plan);
+	berth_session_free(s);
+	berth_config_free(cfg);
+	return ret;
 }
 
 const struct cli_command cmd_plan_def = {
 	.name = "plan",
 	.run = cmd_plan,
-	.synopsis = "berth plan -f FILE [--detailed-exitcode] [--output text|json]",
+	.synopsis = "berth plan [-f FILE] [--detailed-exitcode] [--output text|json] [--prune]",
 	.summary = "Show what apply would change",
-	.description = "",
+	.description =
+		"Reads the actual state - Harbor's robots with list calls (page_size=100, every page),\n"
+		"the store entry of each robot, the published Secrets and files - and prints what\n"
+		"'berth apply' would do, per robot: create, update (permissions, description,\n"
+		"duration, enable/disable, renewal of an expiring robot), set a secret and why,\n"
+		"publish targets, delete (with --prune). Secrets are never printed.\n\n"
+		"Exit status: 0, or 2 with --detailed-exitcode when changes are pending; 1 when\n"
+		"the plan has errors (e.g. a robot of the same name that berth does not manage)\n"
+		"or state could not be read; 64 for a bad config or command line.\n",
 	.opts = opts,
 };

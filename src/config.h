@@ -171,6 +171,16 @@ struct berth_config {
  * or BERTH_ECONFIG with "file:line:column: what is wrong and why" in err.
  * Reads the environment for documented defaults; reads no secrets.
  */
+/*
+ * Parse YAML text into JSON (kubeconfig files): mappings become objects,
+ * sequences arrays, plain scalars true/false/null/integers their JSON types
+ * and everything else strings. *out is a new reference. Returns 0 or
+ * BERTH_ECONFIG with name:line:column.
+ */
+struct json_t;
+int berth_yaml_parse_json(struct json_t **out, const char *name, const char *text, size_t len,
+			  struct berth_err *err);
+
 int berth_config_load(struct berth_config **out, const char *path, struct berth_err *err);
 /* Parse from memory; 'name' is used in messages. Same contract as berth_config_load(). */
 int berth_config_parse(struct berth_config **out, const char *name, const char *text, size_t len,

@@ -1,0 +1,68 @@
+/* common.c - config loading and session opening shared by the commands. */
+#include "compat.h"
+#include "common.h"
+#include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "session.h"
+
+const char *cli_config_path(const char *opt)
+{
+	if (opt)
+		return opt;
+	if (getenv("BERTH_CONFIG") && *getenv("BERTH_CONFIG"))
+		return getenv("BERTH_CONFIG");
+	return "berth.yaml";
+}
+
+int cli_load_config(const char *opt, struct berth_config **out)
+{
+	struct berth_err err = BERTH_ERR_INIT;
+	const char *path = cli_config_path(opt);
+	int ret = berth_config_load(out, path, &err);
+
+	if (ret == BERTH_ENOTFOUND) {
+		fprintf(stderr, "berth: %s\n", err.msg);
+		if (!opt)
+			fprintf(stderr, "berth: give the config with -f FILE or BERTH_CONFIG\n");
+		return CLI_USAGE;
+	}
+	if (ret) {
+		fprintf(stderr, "berth: %s\n", err.msg);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+int cli_open_session(const struct berth_config *cfg, const struct berth_session_opts *opts,
+		     struct berth_session **out)
+{
+	struct berth_err err = BERTH_ERR_INIT;
+	int ret = berth_session_open(out, cfg, opts, &err);
+
+	if (!ret) {
+		ret = berth_session_read(*out, &err);
+		if (ret) {
+			berth_session_free(*out);
+			*out = NULL;
+		}
+	}
+	return ret ? cli_fail(&err) : 0;
+}
+
+int cli_output_format(const char *cmd, const char *value)
+{
+	if (!value || !strcmp(value, "text"))
+		return 0;
+	if (!strcmp(value, "json"))
+		return 1;
+	cli_usage_error("%s: --output must be text or json, not '%s'", cmd, value);
+	return -1;
+}
+
+int cli_check_concurrency(const char *cmd, long value)
+{
+	if (value < 1 || value > 256)
+		return cli_usage_error("%s: --concurrency must be 1..256, not %ld", cmd, value);
+	return 0;
+}

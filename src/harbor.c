@@ -1,0 +1,697 @@
+/*
+ * harbor.c - Harbor REST API v2.0 client: robots, projects,
+ * configurations, and the registry token service.
+ */
+#include "compat.h"
+#include "harbor.h"
+#include "buf.h"
+#include "codec.h"
+#include "err.h"
+#include "exec.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "secret.h"
+#include "util.h"
+#include "xalloc.h"
+
+#define API "/api/v2.0"
+#define PAGE_SIZE 100
+
+struct berth_harbor {
+	struct berth_http *http;
+	char *username;
+};
+
+int berth_harbor_new(struct berth_harbor **out, const struct berth_harbor_opts *o, struct berth_err *err)
+{
+	struct berth_http_opts ho = {
+		.service = "harbor",
+		.base_url = o->url,
+		.ca_file = o->ca_file,
+		.insecure_skip_verify = o->insecure_skip_verify,
+		.allow_plain_http = o->allow_plain_http,
+		.timeout_ms = o->timeout_s > 0 ? o->timeout_s * 1000 : 0,
+		.max_retries = o->max_retries,
+		.retry_base_ms = o->retry_base_ms,
+	};
+	struct berth_harbor *h;
+	int ret;
+
+	*out = NULL;
+	h = xcalloc(1, sizeof(*h));
+	ret = berth_http_new(&h->http, &ho, err);
+	if (ret) {
+		free(h);
+		return ret;
+	}
+	h->username = xstrdup(o->username ? o->username : "admin");
+	if (o->password)
+		berth_http_set_basic_auth(h->http, h->username, o->password);
+	*out = h;
+	return 0;
+}
+
+void berth_harbor_free(struct berth_harbor *h)
+{
+	if (!h)
+		return;
+	berth_http_free(h->http);
+	free(h->username);
+	free(h);
+}
+
+void berth_harbor_get_stats(const struct berth_harbor *h, struct berth_http_stats *out)
+{
+	berth_http_get_stats(h->http, out);
+}
+
+/* GET path; on 2xx parse the body into *root. */
+static int get_json(struct berth_harbor *h, const char *path, const char *op, json_t **root,
+		    struct berth_http_resp *resp, struct berth_err *err)
+{
+	struct berth_http_req req = { .method = "GET", .path = path, .op = op, .idempotent = -1 };
+	int ret;
+
+	*root = NULL;
+	ret = berth_http_do(h->http, &req, resp, err);
+	if (ret)
+		return ret;
+	if (resp->status != 200)
+		return berth_http_fail(h->http, resp, err, "%s", op);
+	return berth_json_parse(root, resp->body.buf, resp->body.len, op, err) ?
+		       berth_err_prefix(err, "harbor") : 0;
+}
+
+int berth_harbor_whoami(struct berth_harbor *h, bool *sysadmin, struct berth_err *err)
+{
+	struct berth_http_resp resp;
+	struct berth_http_req req = { .method = "GET", .path = API "/users/current",
+				      .op = "read the current user", .idempotent = -1 };
+	json_t *root = NULL;
+	int ret;
+
+	*sysadmin = false;
+	berth_http_resp_init(&resp);
+	ret = berth_http_do(h->http, &req, &resp, err);
+	if (ret)
+		goto out;
+	if (resp.status == 401) {
+		ret = berth_err_set(err, BERTH_EAUTH,
+				    "harbor: credentials for '%s' were refused at %s (Harbor treats wrong "
+				    "credentials as anonymous)", h->username, berth_http_base_url(h->http));
+		goto out;
+	}
+	if (resp.status == 412) /* a robot principal: no user record */
+		goto out;
+	if (resp.status != 200) {
+		ret = berth_http_fail(h->http, &resp, err, "read the current user");
+		goto out;
+	}
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor /users/current response", err);
+	if (ret)
+		goto out;
+	*sysadmin = berth_json_bool(root, "sysadmin_flag", false);
+out:
+	json_decref(root);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+int berth_harbor_robot_prefix(struct berth_harbor *h, char **out, struct berth_err *err)
+{
+	struct berth_http_resp resp;
+	json_t *root = NULL;
+	const char *v;
+	int ret;
+
+	*out = NULL;
+	berth_http_resp_init(&resp);
+	ret = get_json(h, API "/configurations", "read configurations", &root, &resp, err);
+	if (ret) {
+		if (resp.status == 401 || resp.status == 403)
+			ret = BERTH_EFORBIDDEN;
+		goto out;
+	}
+	v = berth_json_str(berth_json_obj(root, "robot_name_prefix"), "value");
+	if (!v || !*v) {
+		ret = berth_err_set(err, BERTH_EPROTO,
+				    "harbor: configurations response has no robot_name_prefix value");
+		goto out;
+	}
+	*out = xstrdup(v);
+out:
+	json_decref(root);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+void berth_project_list_release(struct berth_project_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+const struct berth_project *berth_project_find(const struct berth_project_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+/* ---- paged lists ------------------------------------------------------ */
+
+typedef int page_decode_fn(json_t *item, void *list, struct berth_err *err);
+
+struct paged {
+	struct berth_harbor *h;
+	const char *base;      /* path with any filter query, without page params */
+	const char *op;
+	page_decode_fn *decode;
+	json_t **pages;        /* pages[i] = array of page i+1 */
+	int64_t total;
+};
+
+static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *total,
+		      struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	char num[32];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	berth_buf_addstr(&path, p->base);
+	snprintf(num, sizeof(num), "%" PRId64, page);
+	berth_buf_add_query(&path, "page", num);
+	berth_buf_add_query(&path, "page_size", "100");
+	ret = get_json(p->h, path.buf, p->op, items, &resp, err);
+	if (!ret && !json_is_array(*items))
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: expected a JSON array", p->op);
+	if (!ret && total) {
+		if (resp.total_count < 0)
+			ret = berth_err_set(err, BERTH_EPROTO,
+					    "harbor: %s: response has no X-Total-Count header", p->op);
+		*total = resp.total_count;
+	}
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+static int page_job(size_t i, void *payload, struct berth_err *err)
+{
+	struct paged *p = payload;
+
+	/* Job i fetches page i + 2; page 1 was read first to learn the total. */
+	return fetch_page(p, (int64_t)i + 2, &p->pages[i], NULL, err);
+}
+
+static int list_all(struct berth_harbor *h, const char *base, const char *op, page_decode_fn *decode,
+		    void *list, int concurrency, struct berth_err *err)
+{
+	struct paged p = { .h = h, .base = base, .op = op, .decode = decode };
+	json_t *first = NULL;
+	struct berth_err *errs = NULL;
+	size_t npages = 0, i, j;
+	json_t *item;
+	int ret;
+
+	ret = fetch_page(&p, 1, &first, &p.total, err);
+	if (ret)
+		goto out;
+	if (p.total > PAGE_SIZE) {
+		npages = (size_t)((p.total + PAGE_SIZE - 1) / PAGE_SIZE) - 1;
+		p.pages = xcalloc(npages, sizeof(*p.pages));
+		errs = xcalloc(npages, sizeof(*errs));
+		if (berth_exec_run(npages, concurrency, page_job, &p, errs)) {
+			for (i = 0; i < npages; i++)
+				if (errs[i].code) {
+					*err = errs[i];
+					ret = errs[i].code;
+					break;
+				}
+			goto out;
+		}
+	}
+	json_array_foreach(first, j, item) {
+		ret = decode(item, list, err);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < npages; i++)
+		json_array_foreach(p.pages[i], j, item) {
+			ret = decode(item, list, err);
+			if (ret)
+				goto out;
+		}
+out:
+	json_decref(first);
+	for (i = 0; i < npages; i++)
+		json_decref(p.pages[i]);
+	free(p.pages);
+	free(errs);
+	return ret;
+}
+
+static int decode_project(json_t *item, void *list, struct berth_err *err)
+{
+	struct berth_project_list *l = list;
+	const char *name = berth_json_str(item, "name");
+	int64_t id = berth_json_int(item, "project_id", -1);
+
+	if (!name || id < 0)
+		return berth_err_set(err, BERTH_EPROTO,
+				     "harbor: project list item lacks name or project_id");
+	BERTH_ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n].id = id;
+	l->v[l->n].name = xstrdup(name);
+	l->n++;
+	return 0;
+}
+
+int berth_harbor_project_list(struct berth_harbor *h, struct berth_project_list *out,
+			      struct berth_err *err)
+{
+	return list_all(h, API "/projects?with_detail=false", "list projects", decode_project, out, 4, err);
+}
+
+/* ---- robots ------------------------------------------------------------ */
+
+static int decode_perms(json_t *arr, struct berth_robot *r, struct berth_err *err)
+{
+	size_t i, j;
+	json_t *p, *a;
+
+	if (json_is_null(arr) || !arr)
+		return 0;
+	if (!json_is_array(arr))
+		return berth_err_set(err, BERTH_EPROTO, "harbor: robot '%s': permissions is not an array",
+				     r->name);
+	r->perms = xcalloc(json_array_size(arr) + 1, sizeof(*r->perms));
+	json_array_foreach(arr, i, p) {
+		struct berth_permission *perm = &r->perms[r->nperms];
+		json_t *acc = berth_json_arr(p, "access");
+		const char *kind = berth_json_str(p, "kind"), *ns = berth_json_str(p, "namespace");
+
+		if (!kind || !ns)
+			return berth_err_set(err, BERTH_EPROTO,
+					     "harbor: robot '%s': permission lacks kind or namespace", r->name);
+		perm->kind = xstrdup(kind);
+		perm->ns = xstrdup(ns);
+		r->nperms++;
+		perm->access = xcalloc(json_array_size(acc) + 1, sizeof(*perm->access));
+		json_array_foreach(acc, j, a) {
+			const char *res = berth_json_str(a, "resource"), *act = berth_json_str(a, "action");
+			const char *eff = berth_json_str(a, "effect");
+
+			if (!res || !act)
+				return berth_err_set(err, BERTH_EPROTO,
+						     "harbor: robot '%s': access lacks resource or action",
+						     r->name);
+			perm->access[perm->naccess].resource = xstrdup(res);
+			perm->access[perm->naccess].action = xstrdup(act);
+			perm->access[perm->naccess].effect = eff && *eff ? xstrdup(eff) : NULL;
+			perm->naccess++;
+		}
+	}
+	return 0;
+}
+
+int berth_harbor__decode_robot(const void *json_robot, struct berth_robot *r, struct berth_err *err)
+{
+	const json_t *o = json_robot;
+	const char *name = berth_json_str(o, "name");
+	const char *ct = berth_json_str(o, "creation_time");
+	json_t *id = json_is_object(o) ? json_object_get(o, "id") : NULL;
+	json_t *dur = json_is_object(o) ? json_object_get(o, "duration") : NULL;
+	time_t t;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_integer(id) || !name)
+		return berth_err_set(err, BERTH_EPROTO, "harbor: robot object lacks id or name");
+	r->id = json_integer_value(id);
+	r->name = xstrdup(name);
+	r->description = xstrdup_or_null(berth_json_str(o, "description"));
+	r->level = xstrdup(berth_json_str(o, "level") ? berth_json_str(o, "level") : "system");
+	r->duration = json_is_integer(dur) ? json_integer_value(dur) : 0;
+	r->disable = berth_json_bool(o, "disable", false);
+	r->editable = berth_json_bool(o, "editable", true);
+	r->expires_at = berth_json_int(o, "expires_at", -1);
+	r->creation_time = ct && !berth_parse_time(ct, &t) ? (int64_t)t : 0;
+	return decode_perms(json_object_get(o, "permissions"), r, err);
+}
+
+static int decode_robot_item(json_t *item, void *list, struct berth_err *err)
+{
+	struct berth_robot *r = berth_robot_list_add(list);
+
+	return berth_harbor__decode_robot(item, r, err);
+}
+
+int berth_harbor_robot_list_system(struct berth_harbor *h, struct berth_robot_list *out,
+				   int concurrency, struct berth_err *err)
+{
+	return list_all(h, API "/robots", "list system robots", decode_robot_item, out, concurrency, err);
+}
+
+int berth_harbor_robot_list_project(struct berth_harbor *h, int64_t project_id,
+				    struct berth_robot_list *out, int concurrency, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT, q = BERTH_BUF_INIT;
+	char *op = xasprintf("list robots of project %" PRId64, project_id);
+	int ret;
+
+	/* Level and ProjectID are case-sensitive keys; no '+' here, so one encoding suffices. */
+	berth_buf_addf(&q, "Level=project,ProjectID=%" PRId64, project_id);
+	berth_buf_addstr(&path, API "/robots");
+	berth_buf_add_query(&path, "q", q.buf);
+	ret = list_all(h, path.buf, op, decode_robot_item, out, concurrency, err);
+	berth_buf_release(&path);
+	berth_buf_release(&q);
+	free(op);
+	return ret;
+}
+
+static void robot_path(struct berth_buf *b, int64_t id)
+{
+	berth_buf_addf(b, API "/robots/%" PRId64, id);
+}
+
+int berth_harbor_robot_get(struct berth_harbor *h, int64_t id, struct berth_robot *out,
+			   struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	json_t *root = NULL;
+	char op[64];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	berth_http_resp_init(&resp);
+	robot_path(&path, id);
+	snprintf(op, sizeof(op), "read robot %" PRId64, id);
+	ret = get_json(h, path.buf, op, &root, &resp, err);
+	if (!ret)
+		ret = berth_harbor__decode_robot(root, out, err);
+	json_decref(root);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+static json_t *perms_json(const struct berth_permission *p, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *acc = json_array();
+
+		for (size_t j = 0; j < p[i].naccess; j++) {
+			json_t *a = json_pack("{s:s, s:s}", "resource", p[i].access[j].resource,
+					      "action", p[i].access[j].action);
+
+			if (p[i].access[j].effect)
+				json_object_set_new(a, "effect", json_string(p[i].access[j].effect));
+			json_array_append_new(acc, a);
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "kind", p[i].kind, "namespace",
+						     p[i].ns, "access", acc));
+	}
+	return arr;
+}
+
+static int send_json(struct berth_harbor *h, const char *method, const char *path, const char *op,
+		     json_t *body, int idempotent, struct berth_http_resp *resp, struct berth_err *err)
+{
+	struct berth_buf b = BERTH_BUF_INIT;
+	struct berth_http_req req = { .method = method, .path = path, .op = op,
+				      .idempotent = idempotent };
+	int ret;
+
+	if (berth_json_dump(&b, body, JSON_COMPACT))
+		BERTH_BUG("cannot serialise a request body");
+	req.body = b.buf;
+	req.body_len = b.len;
+	ret = berth_http_do(h->http, &req, resp, err);
+	berth_buf_wipe(&b);
+	return ret;
+}
+
+int berth_harbor_robot_create(struct berth_harbor *h, const struct berth_robot_spec *s,
+			      struct berth_robot_created *out, struct berth_err *err)
+{
+	struct berth_http_resp resp;
+	json_t *body, *root = NULL;
+	const char *secret, *name;
+	char op[300];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	berth_http_resp_init(&resp);
+	snprintf(op, sizeof(op), "create robot '%s'", s->name);
+	body = json_pack("{s:s, s:s, s:I, s:b, s:o}", "name", s->name, "level", s->level, "duration",
+			 (json_int_t)s->duration, "disable", 0, "permissions",
+			 perms_json(s->perms, s->nperms));
+	if (s->description)
+		json_object_set_new(body, "description", json_string(s->description));
+	/* Never retried: a lost response is recovered by listing robots on the next run. */
+	ret = send_json(h, "POST", API "/robots", op, body, 0, &resp, err);
+	json_decref(body);
+	if (ret)
+		goto out;
+	if (resp.status == 409) {
+		ret = berth_http_fail(h->http, &resp, err, "%s", op);
+		err->code = BERTH_EEXISTS;
+		ret = BERTH_EEXISTS;
+		goto out;
+	}
+	if (resp.status != 201) {
+		ret = berth_http_fail(h->http, &resp, err, "%s", op);
+		goto out;
+	}
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor robot create response", err);
+	if (ret)
+		goto out;
+	secret = berth_json_str(root, "secret");
+	name = berth_json_str(root, "name");
+	if (!json_is_integer(json_object_get(root, "id")) || !name) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: response lacks id or name", op);
+		goto out;
+	}
+	out->id = json_integer_value(json_object_get(root, "id"));
+	out->name = xstrdup(name);
+	out->secret = secret ? berth_secret_from_str(secret) : NULL;
+	out->expires_at = berth_json_int(root, "expires_at", -1);
+out:
+	json_decref(root);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+void berth_robot_created_release(struct berth_robot_created *c)
+{
+	free(c->name);
+	berth_secret_free(c->secret);
+	memset(c, 0, sizeof(*c));
+}
+
+int berth_harbor_robot_update(struct berth_harbor *h, const struct berth_robot *r, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	json_t *body;
+	char op[300];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	robot_path(&path, r->id);
+	snprintf(op, sizeof(op), "update robot '%s' (id %" PRId64 ")", r->name, r->id);
+	body = json_pack("{s:I, s:s, s:s, s:I, s:b, s:b, s:o}", "id", (json_int_t)r->id, "name",
+			 r->name, "level", r->level, "duration", (json_int_t)r->duration, "disable",
+			 r->disable, "editable", 1, "permissions", perms_json(r->perms, r->nperms));
+	/* An omitted description is cleared by Harbor; send it always. */
+	json_object_set_new(body, "description", json_string(r->description ? r->description : ""));
+	ret = send_json(h, "PUT", path.buf, op, body, 1, &resp, err);
+	json_decref(body);
+	if (!ret && resp.status != 200)
+		ret = berth_http_fail(h->http, &resp, err, "%s", op);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+int berth_harbor_robot_set_secret(struct berth_harbor *h, int64_t id, const struct berth_secret *secret,
+				  struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	json_t *body;
+	char op[64];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	robot_path(&path, id);
+	snprintf(op, sizeof(op), "set the secret of robot %" PRId64, id);
+	body = json_pack("{s:s}", "secret", berth_secret_reveal(secret, NULL));
+	/* Setting a chosen secret twice gives the same state: safe to retry. */
+	ret = send_json(h, "PATCH", path.buf, op, body, 1, &resp, err);
+	json_decref(body);
+	if (!ret && resp.status != 200)
+		ret = berth_http_fail(h->http, &resp, err, "%s", op);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+int berth_harbor_robot_delete(struct berth_harbor *h, int64_t id, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	struct berth_http_req req = { .method = "DELETE", .idempotent = -1 };
+	char op[64];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	robot_path(&path, id);
+	snprintf(op, sizeof(op), "delete robot %" PRId64, id);
+	req.path = path.buf;
+	req.op = op;
+	ret = berth_http_do(h->http, &req, &resp, err);
+	if (!ret && resp.status != 200)
+		ret = berth_http_fail(h->http, &resp, err, "%s", op);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
+/* ---- token service ------------------------------------------------------ */
+
+void berth_token_grant_release(struct berth_token_grant *g)
+{
+	for (size_t i = 0; i < g->naccess; i++) {
+		free(g->access[i].type);
+		free(g->access[i].name);
+	}
+	free(g->access);
+	free(g->subject);
+	memset(g, 0, sizeof(*g));
+}
+
+const struct berth_token_access *berth_token_grant_find(const struct berth_token_grant *g,
+							 const char *name)
+{
+	for (size_t i = 0; i < g->naccess; i++)
+		if (!strcmp(g->access[i].name, name))
+			return &g->access[i];
+	return NULL;
+}
+
+int berth_harbor__decode_jwt(const char *jwt, struct berth_token_grant *out, struct berth_err *err)
+{
+	const char *dot1 = strchr(jwt, '.'), *dot2;
+	struct berth_buf payload = BERTH_BUF_INIT;
+	json_t *claims = NULL, *access, *a;
+	size_t i;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	if (!dot1 || !dot2 || berth_base64_decode(&payload, dot1 + 1, (size_t)(dot2 - dot1 - 1), true)) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: token service returned a malformed JWT");
+		goto out;
+	}
+	ret = berth_json_parse(&claims, payload.buf, payload.len, "harbor token claims", err);
+	if (ret)
+		goto out;
+	if (!json_is_object(claims)) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: token claims are not a JSON object");
+		goto out;
+	}
+	out->subject = xstrdup_or_null(berth_json_str(claims, "sub"));
+	out->anonymous = !out->subject || !*out->subject;
+	out->expires_at = berth_json_int(claims, "exp", 0);
+	access = berth_json_arr(claims, "access");
+	out->access = xcalloc(json_array_size(access) + 1, sizeof(*out->access));
+	json_array_foreach(access, i, a) {
+		struct berth_token_access *ta = &out->access[out->naccess];
+		json_t *acts = berth_json_arr(a, "actions"), *act;
+		size_t j;
+
+		if (!berth_json_str(a, "type") || !berth_json_str(a, "name"))
+			continue;
+		ta->type = xstrdup(berth_json_str(a, "type"));
+		ta->name = xstrdup(berth_json_str(a, "name"));
+		json_array_foreach(acts, j, act) {
+			const char *s = json_string_value(act);
+
+			if (!s)
+				continue;
+			if (!strcmp(s, "pull"))
+				ta->pull = true;
+			else if (!strcmp(s, "push"))
+				ta->push = true;
+			else if (!strcmp(s, "delete"))
+				ta->del = true;
+			else if (!strcmp(s, "*"))
+				ta->pull = ta->push = ta->del = true;
+		}
+		out->naccess++;
+	}
+out:
+	json_decref(claims);
+	berth_buf_wipe(&payload);
+	return ret;
+}
+
+int berth_harbor_token(struct berth_harbor *h, const char *user, const struct berth_secret *secret,
+		       const char *const *scopes, size_t nscopes, struct berth_token_grant *out,
+		       struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	struct berth_http_req req = { .method = "GET", .op = "ask the token service",
+				      .idempotent = 1, .basic_user = user, .basic_secret = secret };
+	json_t *root = NULL;
+	const char *tok;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	berth_http_resp_init(&resp);
+	berth_buf_addstr(&path, "/service/token?service=harbor-registry");
+	for (size_t i = 0; i < nscopes; i++)
+		berth_buf_add_query(&path, "scope", scopes[i]);
+	req.path = path.buf;
+	ret = berth_http_do(h->http, &req, &resp, err);
+	if (ret)
+		goto out;
+	if (resp.status == 401) {
+		/* Only without scopes: the credentials were refused outright. */
+		out->anonymous = true;
+		goto out;
+	}
+	if (resp.status != 200) {
+		ret = berth_http_fail(h->http, &resp, err, "ask the token service for '%s'", user);
+		goto out;
+	}
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor token response", err);
+	if (ret)
+		goto out;
+	/* Harbor always sends "access_token":"" - use it only when non-empty (as docker does). */
+	tok = berth_json_str(root, "access_token");
+	if (!tok || !*tok)
+		tok = berth_json_str(root, "token");
+	if (!tok || !*tok) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: token response has no token");
+		goto out;
+	}
+	ret = berth_harbor__decode_jwt(tok, out, err);
+out:
+	json_decref(root);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
