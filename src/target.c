@@ -595,6 +595,77 @@ void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 	}
 }
 
+static void check_config(const char *text, size_t len, const char *registry, const char *login,
+			 const struct berth_secret *secret, const char *target,
+			 berth_target_check_fn *fn, void *payload)
+{
+	struct berth_err e = BERTH_ERR_INIT;
+	char *user = NULL;
+	struct berth_secret *have = NULL;
+	int ret = berth_dockercfg_lookup(text, len, registry, &user, &have, &e);
+
+	if (ret == BERTH_ENOTFOUND)
+		fn(payload, target, 1, "no entry for the registry");
+	else if (ret)
+		fn(payload, target, 1, e.msg);
+	else if (strcmp(user, login))
+		fn(payload, target, 1, "carries another robot's login");
+	else if (!berth_secret_equal(have, secret))
+		fn(payload, target, 1, "carries an old secret");
+	else
+		fn(payload, target, 0, NULL);
+	free(user);
+	berth_secret_free(have);
+}
+
+void berth_target_check(const struct berth_target_state *s, const char *registry,
+			const struct berth_want *w, size_t k, const struct berth_secret *secret,
+			berth_target_check_fn *fn, void *payload)
+{
+	const struct berth_robot_config *rc = w->cfg;
+	const struct want_targets *wt;
+
+	while (k > 0 && s->wants[k - 1].cfg == rc)
+		k--;
+	wt = &s->per_want[k];
+	if (wt->error)
+		fn(payload, "Secret selector", 2, wt->error);
+	for (size_t i = 0; i < wt->n; i++) {
+		const struct resolved_secret *r = &wt->v[i];
+		const struct ns_state *ns = find_ns(s, r->ns);
+		const struct berth_kube_secret *ks = ns ? find_secret(ns, r->t->name) : NULL;
+		char *name = xasprintf("Secret %s/%s", r->ns, r->t->name);
+		const struct berth_secret *data = ks ? berth_kube_secret_data(ks, DOCKERCFG_KEY) : NULL;
+
+		if (ns && ns->error)
+			fn(payload, name, 2, ns->error);
+		else if (!ks)
+			fn(payload, name, 1, "missing (or not labelled as berth's)");
+		else if (!data)
+			fn(payload, name, 1, "has no .dockerconfigjson");
+		else {
+			size_t len;
+			const char *text = berth_secret_reveal(data, &len);
+
+			check_config(text, len, registry, w->login, secret, name, fn, payload);
+		}
+		free(name);
+	}
+	for (size_t f = 0; f < rc->nfiles; f++) {
+		const struct file_state *fs = find_file(s, rc->files[f].path);
+		char *name = xasprintf("file %s", rc->files[f].path);
+
+		if (!fs || fs->error)
+			fn(payload, name, 2, fs && fs->error ? fs->error : "not read");
+		else if (!fs->exists)
+			fn(payload, name, 1, "missing");
+		else
+			check_config(fs->content.buf, fs->content.len, registry, w->login, secret, name, fn,
+				     payload);
+		free(name);
+	}
+}
+
 /* ---- publishing ------------------------------------------------------------ */
 
 static void fill_secret(struct berth_kube_secret *ks, const struct berth_publisher *p,

@@ -80,6 +80,17 @@ void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 void berth_target_actions_free(struct berth_target_action *a, size_t n);
 
 /*
+ * Check want k's targets against the credential they should carry
+ * (verify): fn is called once per target with a name ("Secret ns/name",
+ * "file PATH"), a result (0 ok, 1 stale or missing, 2 could not check) and
+ * a detail. Pure: uses the state read.
+ */
+typedef void berth_target_check_fn(void *payload, const char *target, int result, const char *detail);
+void berth_target_check(const struct berth_target_state *s, const char *registry,
+			const struct berth_want *w, size_t k, const struct berth_secret *secret,
+			berth_target_check_fn *fn, void *payload);
+
+/*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
  * target of its robot, writing only what differs. Appends what changed to
  * summary. Returns 0 or the first failure (other targets are still tried).
