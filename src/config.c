@@ -244,6 +244,9 @@ static int yaml_fail(struct ctx *c, const yaml_parser_t *p)
 	off = offset_of(c->text, c->len, line, col);
 	if (off < c->len && c->text[off] == '\t')
 		hint = "; indent with spaces, YAML does not allow tabs there";
+	/* "namespace: *" as Harbor's docs write it: YAML reads '*' as an alias */
+	if (p->context && strstr(p->context, "alias"))
+		hint = "; a value that starts with '*' must be quoted, as in \"*\"";
 	if (p->context)
 		snprintf(ctxt, sizeof(ctxt), " (%s at %zu:%zu)", p->context,
 			 p->context_mark.line + 1, p->context_mark.column + 1);
@@ -413,8 +416,8 @@ static int check_duplicates(struct ctx *c, const struct node *map, const char *p
 			const struct node *a = map->items[j], *b = map->items[i];
 
 			if (a->len == b->len && !memcmp(a->value, b->value, a->len))
-				return fail(c, b, "duplicate key '%s' in %s (first at %d:%d)", b->value,
-					    *path ? path : "the top level", a->line, a->col);
+				return fail(c, b, "duplicate key '%s' %s%s (first at %d:%d)", b->value,
+					    *path ? "in " : "at ", *path ? path : "the top level", a->line, a->col);
 		}
 	}
 	return 0;
@@ -455,8 +458,8 @@ static int open_map(struct ctx *c, struct view *w, const struct node *n, const c
 			return ret;
 		}
 		if (w->k[k])
-			return fail(c, key, "duplicate key '%s' in %s (first at %d:%d)", key->value,
-				    *path ? path : "the top level", w->k[k]->line, w->k[k]->col);
+			return fail(c, key, "duplicate key '%s' %s%s (first at %d:%d)", key->value,
+				    *path ? "in " : "at ", *path ? path : "the top level", w->k[k]->line, w->k[k]->col);
 		w->k[k] = key;
 		w->v[k] = n->items[i + 1];
 	}
@@ -1756,7 +1759,6 @@ static int parse_robot(struct ctx *c, const struct node *n, size_t idx, struct b
 		return fail(c, val(&w, "project"), "%s.project: '%s' is not a valid Harbor project name", path,
 			    r->project);
 
-	/* Harbor stores "<project>+<name>"; slots add "-a"/"-b" */
 	ret = get_bool(c, &w, "disable", &r->disable);
 	if (!ret)
 		ret = get_bool(c, &w, "adopt", &r->adopt);
@@ -1807,12 +1809,13 @@ static int parse_robot(struct ctx *c, const struct node *n, size_t idx, struct b
 		if (ret)
 			return ret;
 	}
+	/* Harbor stores "<project>+<name>"; slots add "-a" and "-b" */
 	dbname_len = (r->project ? strlen(r->project) + 1 : 0) + strlen(r->name) +
 		     (r->rotate.slots == 2 ? 2 : 0);
 	if (dbname_len > HARBOR_NAME_MAX)
-		return fail(c, val(&w, "name"), "%s.name: too long; Harbor keeps %s'%s%s%s' in %d characters",
-			    path, r->rotate.slots == 2 ? "the slot name " : "", r->project ? r->project : "",
-			    r->project ? "+" : "", r->name, HARBOR_NAME_MAX);
+		return fail(c, val(&w, "name"), "%s.name: too long; Harbor stores '%s%s%s%s', %zu characters, "
+			    "in at most %d", path, r->project ? r->project : "", r->project ? "+" : "", r->name,
+			    r->rotate.slots == 2 ? "-a" : "", dbname_len, HARBOR_NAME_MAX);
 	if (r->duration > 0 && r->rotate.before_expiry_s >= r->duration * 86400) {
 		berth_format_duration(r->rotate.before_expiry_s, a, sizeof(a));
 		berth_format_duration(r->duration * 86400, b, sizeof(b));

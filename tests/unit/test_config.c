@@ -613,12 +613,14 @@ static void test_config_names_and_slots(void **state)
 	free(yaml);
 
 	yaml = xasprintf(HARBOR "robots:\n  - name: %0254d\n" PERMS "    rotate: {slots: 2}\n", 0);
-	parse_bad(yaml, "5:11", "robots[0].name: too long; Harbor keeps the slot name '");
+	parse_bad(yaml, "5:11", "robots[0].name: too long; Harbor stores '0000");
+	parse_bad(yaml, "5:11", "0000-a', 256 characters, in at most 255");
 	free(yaml);
 
 	yaml = xasprintf(HARBOR "robots:\n  - name: %0248d\n    level: project\n    project: library\n"
 			 "    permissions: [{access: [{resource: tag, action: list}]}]\n", 0);
-	parse_bad(yaml, "5:11", "in 255 characters");
+	parse_bad(yaml, "5:11", "robots[0].name: too long; Harbor stores 'library+000");
+	parse_bad(yaml, "5:11", "0000', 256 characters, in at most 255");
 	free(yaml);
 
 	/* a system and a project robot may not share a name: berth commands name robots by it */
