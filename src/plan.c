@@ -546,7 +546,7 @@ static const char *item_action(const struct berth_plan_item *it)
 
 void berth_plan_render_text(struct berth_buf *out, const struct berth_plan *p)
 {
-	size_t ncreate = 0, nupdate = 0, ndelete = 0, nsecret = 0, norphan = 0, ntarget = 0;
+	size_t ncreate = 0, nupdate = 0, ndelete = 0, nsecret = 0, norphan = 0, ntarget = 0, nstore = 0;
 
 	for (size_t i = 0; i < p->nitems; i++) {
 		const struct berth_plan_item *it = &p->items[i];
@@ -625,6 +625,8 @@ void berth_plan_render_text(struct berth_buf *out, const struct berth_plan *p)
 		if (it->secret != BERTH_SECRET_KEEP) {
 			if (it->secret != BERTH_SECRET_RENAME)
 				nsecret++;
+			else
+				nstore++;
 			berth_buf_addf(out, "    %s secret: %s (%s), store %s\n",
 				       it->secret == BERTH_SECRET_RENAME ? "~" : "+", secret_word(it->secret),
 				       it->secret_reason, w->store_path);
@@ -646,15 +648,17 @@ void berth_plan_render_text(struct berth_buf *out, const struct berth_plan *p)
 				       ta->ns, ta->name);
 		}
 	}
-	if (!p->nerrors && !ncreate && !nupdate && !ndelete && !nsecret && !ntarget) {
+	if (!p->nerrors && !ncreate && !nupdate && !ndelete && !nsecret && !ntarget && !nstore) {
 		berth_buf_addf(out, "No changes: Harbor, the store and the targets match the config (%zu robot%s)%s.\n",
 			       p->nwants, p->nwants == 1 ? "" : "s",
 			       norphan ? ", orphans listed above" : "");
 		return;
 	}
-	berth_buf_addf(out, "Plan: %zu to create, %zu to update, %zu to delete, %zu secret%s to set, "
-			    "%zu target%s to write, %zu orphan%s, %zu error%s.\n",
-		       ncreate, nupdate, ndelete, nsecret, nsecret == 1 ? "" : "s", ntarget,
+	berth_buf_addf(out, "Plan: %zu to create, %zu to update, %zu to delete, %zu secret%s to set, ",
+		       ncreate, nupdate, ndelete, nsecret, nsecret == 1 ? "" : "s");
+	if (nstore)
+		berth_buf_addf(out, "%zu store entr%s to update, ", nstore, nstore == 1 ? "y" : "ies");
+	berth_buf_addf(out, "%zu target%s to write, %zu orphan%s, %zu error%s.\n", ntarget,
 		       ntarget == 1 ? "" : "s", norphan, norphan == 1 ? "" : "s", p->nerrors,
 		       p->nerrors == 1 ? "" : "s");
 }

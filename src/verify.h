@@ -15,6 +15,7 @@
 
 struct berth_buf;
 struct berth_err;
+struct berth_secret;
 struct berth_session;
 
 enum berth_check {
