@@ -28,6 +28,7 @@ static void harden(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+int credhelper_main(int argc, char **argv);
 void cli_print_main_help(FILE *f);
 void cli_print_main_help(FILE *f)
 {
@@ -49,6 +50,16 @@ int main(int argc, char **argv)
 	harden();
 	berth_json_init();
 	berth_http_global_init();
+	{
+		char *copy = strdup(argv[0] ? argv[0] : "berth");
+		bool helper = copy && !strncmp(basename(copy), "docker-credential-", 18);
+
+		free(copy);
+		if (helper) {
+			berth_log_configure(env_log ? env_log : "warn");
+			return credhelper_main(argc, argv);
+		}
+	}
 	if (env_log && berth_log_configure(env_log))
 		fprintf(stderr, "berth: ignoring bad BERTH_LOG '%s'\n", env_log);
 

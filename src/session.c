@@ -21,10 +21,21 @@
 #include "vault.h"
 #include "xalloc.h"
 
-static bool needs_kube(const struct berth_config *cfg)
+static bool needs_kube(const struct berth_config *cfg, bool store_only)
 {
-	if (cfg->harbor.ingress_name || cfg->harbor.password.kind == BERTH_REF_KUBE ||
-	    cfg->store.kind == BERTH_STORE_KUBE)
+	const struct berth_vault_config *v = &cfg->store.vault;
+
+	if (cfg->store.kind == BERTH_STORE_KUBE)
+		return true;
+	if (cfg->store.kind == BERTH_STORE_VAULT &&
+	    (v->token.kind == BERTH_REF_KUBE || v->role_id.kind == BERTH_REF_KUBE ||
+	     v->secret_id.kind == BERTH_REF_KUBE))
+		return true;
+	if (cfg->harbor.ingress_name && !(store_only && cfg->harbor.registry))
+		return true;
+	if (store_only)
+		return false;
+	if (cfg->harbor.password.kind == BERTH_REF_KUBE)
 		return true;
 	for (size_t i = 0; i < cfg->nrobots; i++)
 		if (cfg->robots[i].nsecrets)
@@ -110,7 +121,7 @@ int berth_session_open(struct berth_session **out, const struct berth_config *cf
 		s->opts.max_retries = -1;
 	if (s->opts.concurrency <= 0)
 		s->opts.concurrency = 8;
-	if (needs_kube(cfg)) {
+	if (needs_kube(cfg, s->opts.store_only)) {
 		ret = berth_kube_new(&s->kube, &cfg->kube, err);
 		if (ret == BERTH_ENOTFOUND)
 			ret = berth_err_set(err, BERTH_ECONFIG,
@@ -121,12 +132,16 @@ int berth_session_open(struct berth_session **out, const struct berth_config *cf
 		if (ret)
 			goto fail;
 	}
-	ret = discover_url(s, err);
-	if (ret)
-		goto fail;
+	if (!(s->opts.store_only && cfg->harbor.registry)) {
+		ret = discover_url(s, err);
+		if (ret)
+			goto fail;
+	}
 	ret = registry_host(s, err);
 	if (ret)
 		goto fail;
+	if (s->opts.store_only)
+		goto store;
 	ret = berth_secret_ref_resolve(&password, &cfg->harbor.password, s->kube, "harbor.password", err);
 	if (ret)
 		goto fail;
@@ -143,6 +158,7 @@ int berth_session_open(struct berth_session **out, const struct berth_config *cf
 	berth_secret_free(password);
 	if (ret)
 		goto fail;
+store:
 	ret = open_store(s, err);
 	if (ret)
 		goto fail;
@@ -366,17 +382,26 @@ char *berth_session_request_counts(const struct berth_session *s)
 	struct berth_buf b = BERTH_BUF_INIT;
 	uint64_t n;
 
-	berth_harbor_get_stats(s->harbor, &st);
-	n = 0;
-	for (int i = 0; i < 6; i++)
-		n += st.by_class[i];
-	berth_buf_addf(&b, "harbor=%" PRIu64, n);
+	if (s->harbor) {
+		berth_harbor_get_stats(s->harbor, &st);
+		n = 0;
+		for (int i = 0; i < 6; i++)
+			n += st.by_class[i];
+		berth_buf_addf(&b, "harbor=%" PRIu64, n);
+	}
+	if (s->store && berth_store_vault_client(s->store)) {
+		berth_vault_get_stats(berth_store_vault_client(s->store), &st);
+		n = 0;
+		for (int i = 0; i < 6; i++)
+			n += st.by_class[i];
+		berth_buf_addf(&b, "%svault=%" PRIu64, b.len ? " " : "", n);
+	}
 	if (s->kube) {
 		berth_kube_get_stats(s->kube, &st);
 		n = 0;
 		for (int i = 0; i < 6; i++)
 			n += st.by_class[i];
-		berth_buf_addf(&b, " kube=%" PRIu64, n);
+		berth_buf_addf(&b, "%skube=%" PRIu64, b.len ? " " : "", n);
 	}
 	return berth_buf_detach(&b, NULL);
 }

@@ -28,6 +28,7 @@ struct berth_session_opts {
 	int concurrency;       /* 0: 8 */
 	bool scan_all_projects; /* list robots of every project (for --prune) */
 	int max_retries;       /* -1: default */
+	bool store_only;       /* no Harbor client (render, the credential helper) */
 	long retry_base_ms;    /* 0: default */
 };
 
