@@ -112,8 +112,9 @@ static void test_log_configure_bad_specs_change_nothing(void **state)
 		"info,http:loud",
 		"info,http",
 		"info,a_component_name_way_too_long:trace",
-		"a:info,b:info,c:info,d:info,e:info,f:info,g:info,h:info,i:info,j:info,"
-		"k:info,l:info,m:info,n:info,o:info,p:info,q:info",
+		/* 17 overrides, one more than there is room for */
+		("a:info,b:info,c:info,d:info,e:info,f:info,g:info,h:info,i:info,j:info,"
+		 "k:info,l:info,m:info,n:info,o:info,p:info,q:info"),
 	};
 	char huge[600];
 
