@@ -754,6 +754,9 @@ static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_h
 		snprintf(ctbuf, sizeof(ctbuf), "Content-Type: %s",
 			 req->content_type ? req->content_type : "application/json");
 		hdrs = curl_slist_append(hdrs, ctbuf);
+	} else {
+		/* An empty POST body is not a form: drop the type libcurl would add. */
+		hdrs = curl_slist_append(hdrs, "Content-Type:");
 	}
 	pthread_mutex_lock(&h->lock);
 	for (size_t i = 0; i < h->nheaders; i++)

@@ -393,6 +393,13 @@ static void test_http_methods_and_bodies(void **state)
 	assert_string_equal(berth_json_str(j, "body"), "");
 	assert_null(berth_json_str(j, "content_type"));
 	json_decref(j);
+	/* POST without a body: an empty one, and no form Content-Type made up by libcurl */
+	req.method = "POST";
+	j = echo(h, &req);
+	assert_string_equal(berth_json_str(j, "method"), "POST");
+	assert_string_equal(berth_json_str(j, "body"), "");
+	assert_null(berth_json_str(j, "content_type"));
+	json_decref(j);
 	/* HEAD: headers only */
 	berth_http_resp_init(&resp);
 	req.method = "HEAD";
