@@ -148,13 +148,16 @@ void sim_resp_header(struct sim_resp *resp, const char *name, const char *value)
 static void set_body_json(struct sim_resp *resp, json_t *j, bool nl)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_free_t jfree;
 
 	berth_buf_reset(&resp->body);
 	if (s)
 		berth_buf_addstr(&resp->body, s);
 	if (nl)
 		berth_buf_addch(&resp->body, '\n');
-	free(s);
+	/* jansson's memory: a test process may have installed berth's wiping allocator */
+	json_get_alloc_funcs(NULL, &jfree);
+	jfree(s);
 	json_decref(j);
 	free(resp->content_type);
 	resp->content_type = NULL;
@@ -310,10 +313,32 @@ static json_t *take_fault(struct sim_api *api, const char *method, const char *p
 	return NULL;
 }
 
+/* The number of the connection a request came on (1, 2, ... in accept order). */
+static json_int_t conn_number(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? (json_int_t)(uintptr_t)ci->socket_context : 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct sim_api *api = cls;
+
+	(void)con;
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	pthread_mutex_lock(&api->lock);
+	*socket_context = (void *)(uintptr_t)++api->connections;
+	pthread_mutex_unlock(&api->lock);
+}
+
 static void log_request(struct sim_api *api, const struct sim_req *req, int status, const char *fault)
 {
-	json_t *e = json_pack("{s:s, s:s, s:s, s:i}", "method", req->method, "path", req->raw_path,
-			      "query", req->raw_query, "status", status);
+	json_t *e = json_pack("{s:s, s:s, s:s, s:i, s:I}", "method", req->method, "path", req->raw_path,
+			      "query", req->raw_query, "status", status, "conn", conn_number(req->conn));
 
 	if (fault)
 		json_object_set_new(e, "fault", json_string(fault));
@@ -575,15 +600,17 @@ int sim_api_start(struct sim_world *w, struct sim_api *api)
 	api->world = w;
 	api->log = json_array();
 	api->faults = json_array();
+	api->connections = 0;
 	pthread_mutex_init(&api->lock, NULL);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = 0;
+	sa.sin_port = htons(api->want_port);
 	if (w->plain_http) {
 		d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, api,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				     MHD_OPTION_URI_LOG_CALLBACK, uri_logger, api,
 				     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 				     MHD_OPTION_END);
 	} else {
@@ -593,6 +620,7 @@ int sim_api_start(struct sim_world *w, struct sim_api *api)
 				     MHD_OPTION_HTTPS_MEM_CERT, w->cert_pem,
 				     MHD_OPTION_URI_LOG_CALLBACK, uri_logger, api,
 				     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 				     MHD_OPTION_END);
 	}

@@ -67,12 +67,14 @@ struct sim_api {
 	sim_handler_fn *handler;
 	void *state;             /* the API's own state */
 	pthread_mutex_t lock;    /* guards state, log and faults */
+	uint16_t want_port;      /* port to bind; 0 (the default): an ephemeral one */
 	uint16_t port;
 	void *daemon;            /* struct MHD_Daemon * */
 	struct sim_world *world;
 
 	/* request log since the last reset */
-	json_t *log;             /* array of {"method","path","query","status"} */
+	json_t *log;             /* array of {"method","path","query","status","conn"} */
+	uint64_t connections;    /* connections accepted since start; "conn" numbers them from 1 */
 	/* pending faults */
 	json_t *faults;          /* array of fault objects, consumed as they fire */
 };
@@ -81,6 +83,7 @@ struct sim_api {
 struct sim_world {
 	char *dir;
 	char *ca_file;           /* DIR/ca.pem */
+	const char *server_san;  /* subjectAltName of the server certificate; NULL: 127.0.0.1, localhost, ::1 */
 	char *cert_pem;          /* server certificate (127.0.0.1, localhost) */
 	char *key_pem;
 	char *token_cert_file;   /* DIR/token.crt */
@@ -126,6 +129,8 @@ void sim_resp_empty(struct sim_resp *resp, int status);
  * -1 with a message on stderr.
  */
 int sim_world_init(struct sim_world *w, const char *dir);
+/* Free what sim_world_init() allocated (the files stay). Stop the APIs first. */
+void sim_world_release(struct sim_world *w);
 
 /* Start an API on an ephemeral loopback port. Returns 0 or -1. */
 int sim_api_start(struct sim_world *w, struct sim_api *api);

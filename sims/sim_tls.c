@@ -182,7 +182,7 @@ int sim_world_init(struct sim_world *w, const char *dir)
 		BERTH_BUG("key generation failed");
 	ca = make_cert(ca_key, "berth-sim test CA", NULL, NULL, true, NULL, 30);
 	srv = make_cert(srv_key, "127.0.0.1", ca, ca_key, false,
-			"IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1", 30);
+			w->server_san ? w->server_san : "IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1", 30);
 	tok = make_cert(tok_key, "harbor-token-issuer", NULL, NULL, false, NULL, 3650);
 
 	ca_text = cert_pem(ca);
@@ -210,6 +210,22 @@ int sim_world_init(struct sim_world *w, const char *dir)
 	return 0;
 }
 
+void sim_world_release(struct sim_world *w)
+{
+	free(w->dir);
+	free(w->ca_file);
+	free(w->cert_pem);
+	free(w->key_pem);
+	free(w->token_cert_file);
+	free(w->token_key_file);
+	free(w->token_kid);
+	EVP_PKEY_free(w->token_key);
+	w->dir = w->ca_file = w->cert_pem = w->key_pem = NULL;
+	w->token_cert_file = w->token_key_file = w->token_kid = NULL;
+	w->token_key = NULL;
+	w->napis = 0;
+}
+
 char *sim_jwt_rs256(const struct sim_world *w, json_t *header, json_t *claims)
 {
 	struct berth_buf out = BERTH_BUF_INIT;
@@ -218,12 +234,15 @@ char *sim_jwt_rs256(const struct sim_world *w, json_t *header, json_t *claims)
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char sig[1024];
 	size_t siglen = sizeof(sig);
+	json_free_t jfree;
 
+	json_get_alloc_funcs(NULL, &jfree);
 	berth_base64url_encode(&out, h, strlen(h));
 	berth_buf_addch(&out, '.');
 	berth_base64url_encode(&out, c, strlen(c));
-	free(h);
-	free(c);
+	/* jansson's memory: the process may have installed berth's wiping allocator */
+	jfree(h);
+	jfree(c);
 	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, w->token_key) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, (unsigned char *)out.buf, out.len) != 1) {
 		EVP_MD_CTX_free(md);

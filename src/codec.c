@@ -70,6 +70,8 @@ int berth_base64_decode(struct berth_buf *out, const char *in, size_t len, bool 
 		int v = b64val((unsigned char)in[i], url);
 
 		if (v < 0) {
+			/* The bytes decoded so far may be part of a secret. */
+			explicit_bzero(out->buf + start, out->len - start);
 			out->len = start;
 			out->buf[start] = '\0';
 			return -1;

@@ -22,13 +22,42 @@ static void scrub(char *s)
 	}
 }
 
+/*
+ * The length of s[0..len) without a UTF-8 sequence cut short at its end, so
+ * that truncated messages stay valid UTF-8 (a JSON log line needs that).
+ */
+static size_t utf8_whole(const char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (!i)
+		return len;
+	c = (unsigned char)s[i - 1];
+	if (c < 0xc0)
+		return len;
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need ? i - 1 : len;
+}
+
 int berth_err_vset(struct berth_err *err, enum berth_err_code code, const char *fmt, va_list ap)
 {
+	char tmp[sizeof(err->msg)];
+	int n;
+
 	if (!err)
 		return code;
+	/* Format aside: the arguments may point into err->msg ("%s", err->msg). */
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	if (n < 0)
+		tmp[0] = '\0';
+	else if ((size_t)n >= sizeof(tmp))
+		tmp[utf8_whole(tmp, sizeof(tmp) - 1)] = '\0';
+	scrub(tmp);
 	err->code = code;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	scrub(err->msg);
+	memcpy(err->msg, tmp, strlen(tmp) + 1);
 	return code;
 }
 
@@ -58,9 +87,10 @@ int berth_err_prefix(struct berth_err *err, const char *fmt, ...)
 	cap = sizeof(err->msg) - 1;
 	if (clen + 2 > cap)
 		clen = cap - 2;
+	clen = utf8_whole(ctx, clen);
 	mlen = strlen(err->msg);
 	if (mlen > cap - clen - 2)
-		mlen = cap - clen - 2;
+		mlen = utf8_whole(err->msg, cap - clen - 2);
 	/* Shift the message right and put "ctx: " in front; truncates at the end. */
 	memmove(err->msg + clen + 2, err->msg, mlen);
 	memcpy(err->msg, ctx, clen);

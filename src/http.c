@@ -29,6 +29,7 @@ struct berth_http {
 	char *client_cert_pem;
 	struct berth_secret *client_key_pem;
 	bool insecure;
+	bool allow_plain_http;
 	long connect_timeout_ms;
 	long timeout_ms;
 	size_t max_body;
@@ -132,6 +133,7 @@ out:
 
 int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, struct berth_err *err)
 {
+	const char *service = o->service ? o->service : "http";
 	struct berth_http *h;
 	char *scheme = NULL, *host = NULL;
 	size_t n;
@@ -140,15 +142,15 @@ int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, str
 	*out = NULL;
 	berth_http_global_init();
 	if (!o->base_url || !*o->base_url)
-		return berth_err_set(err, BERTH_ECONFIG, "%s: no URL configured", o->service);
+		return berth_err_set(err, BERTH_ECONFIG, "%s: no URL configured", service);
 	ret = berth_url_split(o->base_url, &scheme, &host, NULL, NULL, err);
 	if (ret)
-		return berth_err_prefix(err, "%s", o->service);
+		return berth_err_prefix(err, "%s", service);
 	if (!strcmp(scheme, "http") && !o->allow_plain_http && !berth_host_is_loopback(host)) {
 		ret = berth_err_set(err, BERTH_ECONFIG,
 				    "%s: refusing plain http:// to '%s' (not loopback); use https, "
 				    "or allow it by name with the service's allowPlainHTTP option",
-				    o->service, host);
+				    service, host);
 		free(scheme);
 		free(host);
 		return ret;
@@ -157,7 +159,7 @@ int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, str
 	free(host);
 
 	h = xcalloc(1, sizeof(*h));
-	h->service = xstrdup(o->service ? o->service : "http");
+	h->service = xstrdup(service);
 	h->base_url = xstrdup(o->base_url);
 	n = strlen(h->base_url);
 	while (n && h->base_url[n - 1] == '/')
@@ -169,6 +171,7 @@ int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, str
 	h->client_cert_pem = xstrdup_or_null(o->client_cert_pem);
 	h->client_key_pem = berth_secret_dup(o->client_key_pem);
 	h->insecure = o->insecure_skip_verify;
+	h->allow_plain_http = o->allow_plain_http;
 	h->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
 	h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
 	h->max_body = o->max_body ? o->max_body : DEFAULT_MAX_BODY;
@@ -338,6 +341,7 @@ void berth_http_get_stats(const struct berth_http *h, struct berth_http_stats *o
 struct attempt {
 	struct berth_http *h;
 	struct berth_http_resp *resp;
+	char *secret_name;  /* the service's secret header, redacted in traces too */
 	bool overflow;
 	bool trace;
 };
@@ -431,41 +435,86 @@ static const char *const redacted_headers[] = {
 	"x-harbor-csrf-token",
 };
 
-void berth_http_redact_header(struct berth_buf *out, const char *line, size_t len)
+static bool name_is(const char *name, size_t nlen, const char *want)
+{
+	return want && nlen == strlen(want) && !strncasecmp(name, want, nlen);
+}
+
+/* berth_http_redact_header(), also redacting the header 'extra' (may be NULL). */
+static void redact_header(struct berth_buf *out, const char *line, size_t len, const char *extra)
 {
 	const char *colon = memchr(line, ':', len);
+	const char *v, *end, *sp;
+	size_t nlen;
+	bool hit;
 
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
-	if (colon) {
-		size_t nlen = (size_t)(colon - line);
-
-		for (size_t i = 0; i < BERTH_ARRAY_SIZE(redacted_headers); i++) {
-			if (nlen == strlen(redacted_headers[i]) &&
-			    !strncasecmp(line, redacted_headers[i], nlen)) {
-				const char *v = colon + 1, *end = line + len, *sp;
-
-				while (v < end && *v == ' ')
-					v++;
-				berth_buf_add(out, line, nlen);
-				berth_buf_addstr(out, ": ");
-				/* Keep the scheme word ("Basic", "Bearer"), never the credential. */
-				sp = memchr(v, ' ', (size_t)(end - v));
-				if (sp && (i == 0 || i == 1))
-					berth_buf_add(out, v, (size_t)(sp - v + 1));
-				berth_buf_addstr(out, "<redacted>");
-				return;
-			}
-		}
+	if (!colon || colon >= line + len) {
+		berth_buf_add(out, line, len);
+		return;
 	}
-	berth_buf_add(out, line, len);
+	nlen = (size_t)(colon - line);
+	hit = name_is(line, nlen, extra);
+	for (size_t i = 0; !hit && i < BERTH_ARRAY_SIZE(redacted_headers); i++)
+		hit = name_is(line, nlen, redacted_headers[i]);
+	if (!hit) {
+		berth_buf_add(out, line, len);
+		return;
+	}
+	v = colon + 1;
+	end = line + len;
+	while (v < end && *v == ' ')
+		v++;
+	berth_buf_add(out, line, nlen);
+	berth_buf_addstr(out, ": ");
+	/* Keep the scheme word ("Basic", "Bearer") of the two auth headers, never the credential. */
+	sp = memchr(v, ' ', (size_t)(end - v));
+	if (sp && (name_is(line, nlen, "authorization") || name_is(line, nlen, "proxy-authorization")))
+		berth_buf_add(out, v, (size_t)(sp - v + 1));
+	berth_buf_addstr(out, "<redacted>");
 }
 
+void berth_http_redact_header(struct berth_buf *out, const char *line, size_t len)
+{
+	redact_header(out, line, len, NULL);
+}
+
+/* Keys whose values never reach a trace (compared ignoring case) ... */
 static const char *const redacted_keys[] = {
-	"token", "access_token", "client_token", "accessor", "secret", "secret_id", "role_id",
-	"password", "auth", "jwt", "data", "stringData", ".dockerconfigjson", "identitytoken",
-	"registrytoken", "pending_secret", "Secret", "refresh_token", "id_token",
+	"accessor", "secret_id", "role_id", "auth", "jwt", "data", "stringData",
+	".dockerconfigjson", "identitytoken", "registrytoken",
 };
+
+/* ... and any key that contains one of these ("client_secret", "adminPassword"). */
+static const char *const redacted_key_parts[] = { "password", "secret", "token" };
+
+/* Longest string value shown; longer ones are cut (a credential under an unknown key). */
+#define TRACE_VALUE_MAX 50
+
+static bool key_redacted(const char *key)
+{
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(redacted_keys); i++)
+		if (!strcasecmp(key, redacted_keys[i]))
+			return true;
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(redacted_key_parts); i++)
+		if (strcasestr(key, redacted_key_parts[i]))
+			return true;
+	return false;
+}
+
+/* s cut to at most TRACE_VALUE_MAX bytes, on a UTF-8 boundary, plus "...". New reference. */
+static json_t *cut_string(const char *s)
+{
+	size_t n = TRACE_VALUE_MAX;
+	char buf[TRACE_VALUE_MAX + 4];
+
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+	return json_string(buf);
+}
 
 static void redact_json(json_t *v)
 {
@@ -475,19 +524,21 @@ static void redact_json(json_t *v)
 
 	if (json_is_object(v)) {
 		json_object_foreach(v, key, val) {
-			bool hit = false;
-
-			for (i = 0; i < BERTH_ARRAY_SIZE(redacted_keys); i++)
-				if (!strcmp(key, redacted_keys[i]))
-					hit = true;
-			if (hit && !json_is_null(val))
+			/* Replacing the value of the current key is safe while iterating. */
+			if (key_redacted(key) && !json_is_null(val))
 				json_object_set_new(v, key, json_string("<redacted>"));
+			else if (json_is_string(val) && json_string_length(val) > TRACE_VALUE_MAX)
+				json_object_set_new(v, key, cut_string(json_string_value(val)));
 			else
 				redact_json(val);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, val)
-			redact_json(val);
+		json_array_foreach(v, i, val) {
+			if (json_is_string(val) && json_string_length(val) > TRACE_VALUE_MAX)
+				json_array_set_new(v, i, cut_string(json_string_value(val)));
+			else
+				redact_json(val);
+		}
 	}
 }
 
@@ -520,7 +571,7 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
 			size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
 
 			berth_buf_reset(&line);
-			berth_http_redact_header(&line, p, n);
+			redact_header(&line, p, n, a->secret_name);
 			if (line.len)
 				berth_log_trace("http", "%s %s %s", a->h->service,
 						type == CURLINFO_HEADER_OUT ? ">" : "<", line.buf);
@@ -644,8 +695,8 @@ static int set_tls(struct berth_http *h, CURL *c)
 }
 
 static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_http_req *req,
-			     const char *url, struct berth_http_resp *resp, char *errbuf,
-			     bool *overflow)
+			     const char *url, bool idempotent, struct berth_http_resp *resp,
+			     char *errbuf, bool *overflow)
 {
 	struct curl_slist *hdrs = NULL;
 	struct berth_secret *auth = NULL, *extra = NULL;
@@ -669,6 +720,14 @@ static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_h
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
+	/*
+	 * libcurl silently re-sends a request whose reused connection died
+	 * before any response byte arrived; the server may already have acted
+	 * on it. A request that must not be sent twice gets a connection of its
+	 * own, which libcurl never retries.
+	 */
+	if (!idempotent)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	if (a.trace) {
 		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -695,6 +754,9 @@ static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_h
 		snprintf(ctbuf, sizeof(ctbuf), "Content-Type: %s",
 			 req->content_type ? req->content_type : "application/json");
 		hdrs = curl_slist_append(hdrs, ctbuf);
+	} else {
+		/* An empty POST body is not a form: drop the type libcurl would add. */
+		hdrs = curl_slist_append(hdrs, "Content-Type:");
 	}
 	pthread_mutex_lock(&h->lock);
 	for (size_t i = 0; i < h->nheaders; i++)
@@ -703,6 +765,7 @@ static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_h
 		auth = berth_secret_dup(h->auth_line);
 	if (!req->no_auth)
 		extra = berth_secret_dup(h->secret_header_line);
+	a.secret_name = xstrdup_or_null(h->secret_header_name);
 	pthread_mutex_unlock(&h->lock);
 	if (req->basic_user && !req->no_auth)
 		auth = basic_line(req->basic_user, req->basic_secret);
@@ -718,15 +781,16 @@ static CURLcode attempt_once(struct berth_http *h, CURL *c, const struct berth_h
 	*overflow = a.overflow;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	/* curl copied the header lines; wipe our copies of credentials. */
+	/*
+	 * curl copied the header lines; wipe our copies. All of them: per-request
+	 * headers may carry credentials too, and this reads no shared state.
+	 */
 	for (struct curl_slist *s = hdrs; s; s = s->next)
-		if (!strncasecmp(s->data, "Authorization:", 14) ||
-		    (h->secret_header_name && !strncasecmp(s->data, h->secret_header_name,
-							    strlen(h->secret_header_name))))
-			explicit_bzero(s->data, strlen(s->data));
+		explicit_bzero(s->data, strlen(s->data));
 	curl_slist_free_all(hdrs);
 	berth_secret_free(auth);
 	berth_secret_free(extra);
+	free(a.secret_name);
 	return rc;
 }
 
@@ -747,6 +811,28 @@ static long backoff_ms(struct berth_http *h, int attempt, long retry_after_s)
 	return d / 2 + (long)(r % (unsigned int)(d / 2 + 1));
 }
 
+/*
+ * A whole URL in a request (a token realm the server named) meets the rules
+ * of a base URL: http or https, and plain http only to loopback unless the
+ * service allows it, since the service's credentials go along.
+ */
+static int check_req_url(const struct berth_http *h, const char *url, const char *op,
+			 struct berth_err *err)
+{
+	char *scheme = NULL, *host = NULL;
+	int ret = berth_url_split(url, &scheme, &host, NULL, NULL, err);
+
+	if (ret)
+		ret = berth_err_prefix(err, "%s: %s", h->service, op);
+	else if (!strcmp(scheme, "http") && !h->allow_plain_http && !berth_host_is_loopback(host))
+		ret = berth_err_set(err, BERTH_ECONFIG,
+				    "%s: %s: refusing plain http:// to '%s' (not loopback)",
+				    h->service, op, host);
+	free(scheme);
+	free(host);
+	return ret;
+}
+
 int berth_http_do(struct berth_http *h, const struct berth_http_req *req,
 		  struct berth_http_resp *resp, struct berth_err *err)
 {
@@ -761,6 +847,9 @@ int berth_http_do(struct berth_http *h, const struct berth_http_req *req,
 	if (!resp->body.max)
 		resp->body.max = h->max_body;
 	if (req->url) {
+		ret = check_req_url(h, req->url, op, err);
+		if (ret)
+			return ret;
 		berth_buf_addstr(&url, req->url);
 	} else {
 		berth_buf_addstr(&url, h->base_url);
@@ -776,7 +865,7 @@ int berth_http_do(struct berth_http *h, const struct berth_http_req *req,
 		berth_http_resp_release(resp);
 		resp->body.max = h->max_body;
 		resp->attempts = attempt + 1;
-		rc = attempt_once(h, c, req, url.buf, resp, errbuf, &overflow);
+		rc = attempt_once(h, c, req, url.buf, idempotent, resp, errbuf, &overflow);
 		pthread_mutex_lock(&h->lock);
 		h->stats.by_class[rc == CURLE_OK && resp->status >= 100 && resp->status < 600
 					  ? resp->status / 100 : 0]++;
@@ -817,9 +906,10 @@ int berth_http_do(struct berth_http *h, const struct berth_http_req *req,
 				berth_log_info("http", "%s: %s: %s, retrying in %ld ms", h->service, op,
 					       errbuf[0] ? errbuf : curl_easy_strerror(rc), wait);
 			} else {
-				ret = berth_err_set(err, BERTH_ENET, "%s: %s: %s (%s)", h->service, op,
+				/* The URL tried, without its query (which may carry names or tokens). */
+				ret = berth_err_set(err, BERTH_ENET, "%s: %s: %s (%.*s)", h->service, op,
 						    errbuf[0] ? errbuf : curl_easy_strerror(rc),
-						    h->base_url);
+						    (int)strcspn(url.buf, "?#"), url.buf);
 				resp->status = 0;
 				break;
 			}
@@ -857,6 +947,40 @@ int berth_http_status_code(long status)
 	}
 }
 
+/*
+ * Append one message of a server. Vault wraps its errors in Go's
+ * multierror text ("1 error occurred:\n\t* permission denied\n\n"); keep
+ * the items, joined by "; ".
+ */
+static void add_message(struct berth_buf *out, const char *s)
+{
+	const char *p = s;
+	bool first = true;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s || (strncmp(p, " error occurred:\n", 17) && strncmp(p, " errors occurred:\n", 18)) ||
+	    strncmp(strchr(p, '\n') + 1, "\t* ", 3)) {
+		berth_buf_addstr(out, s);
+		return;
+	}
+	p = strchr(p, '\n') + 1;
+	while (!strncmp(p, "\t* ", 3)) {
+		const char *item = p + 3, *next = strstr(item, "\n\t* ");
+		size_t n = next ? (size_t)(next - item) : strlen(item);
+
+		while (n && (item[n - 1] == '\n' || item[n - 1] == '\t' || item[n - 1] == ' '))
+			n--;
+		if (!first)
+			berth_buf_addstr(out, "; ");
+		berth_buf_add(out, item, n);
+		first = false;
+		if (!next)
+			break;
+		p = next + 1;
+	}
+}
+
 void berth_http_server_message(struct berth_buf *out, const char *body, size_t len)
 {
 	json_t *root = NULL, *errs, *v;
@@ -879,10 +1003,12 @@ void berth_http_server_message(struct berth_buf *out, const char *body, size_t l
 					continue;
 				if (out->len > start)
 					berth_buf_addstr(out, "; ");
+				if (code)
+					berth_buf_addstr(out, code);
 				if (code && s)
-					berth_buf_addf(out, "%s: %s", code, s);
-				else
-					berth_buf_addstr(out, s ? s : code);
+					berth_buf_addstr(out, ": ");
+				if (s)
+					add_message(out, s);
 			}
 		} else if ((msg = berth_json_str(root, "message"))) {
 			const char *reason = berth_json_str(root, "reason");

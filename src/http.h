@@ -101,8 +101,11 @@ void berth_http_resp_release(struct berth_http_resp *resp);
 /*
  * Send a request, with retries as described above. Returns 0 when a
  * response arrived, whatever its status (check resp->status); BERTH_ENET
- * when none did; BERTH_EPROTO when the body exceeded the cap. resp must be
- * initialised; its previous contents are released. Network I/O.
+ * when none did; BERTH_EPROTO when the body exceeded the cap; BERTH_ECONFIG
+ * when req->url breaks the rules of a base URL (scheme, plain http). A
+ * request that is not idempotent gets a connection of its own, so that
+ * neither berth nor libcurl ever sends it twice. resp must be initialised;
+ * its previous contents are released. Network I/O.
  */
 int berth_http_do(struct berth_http *h, const struct berth_http_req *req,
 		  struct berth_http_resp *resp, struct berth_err *err);
@@ -138,8 +141,14 @@ int berth_url_split(const char *url, char **scheme, char **host, long *port, cha
 bool berth_host_is_loopback(const char *host);
 
 /*
- * Redact a JSON or header text for tracing: values of credential-like keys
- * become "<redacted>". Appends to out.
+ * Redact a JSON body or a header line for tracing, appending to out.
+ * Headers: Authorization, Proxy-Authorization, X-Vault-Token, Cookie,
+ * Set-Cookie and X-Harbor-CSRF-Token keep their name (and auth scheme) and
+ * show "<redacted>"; traces also redact the service's secret header. Bodies:
+ * values of credential-like keys at any depth (auth, data, stringData, ...,
+ * and any key containing password, secret or token, ignoring case) become
+ * "<redacted>", other strings are cut to 50 bytes, and a body that is not
+ * JSON is not shown.
  */
 void berth_http_redact_body(struct berth_buf *out, const char *body, size_t len);
 void berth_http_redact_header(struct berth_buf *out, const char *line, size_t len);

@@ -13,7 +13,11 @@
 
 static void *wipe_malloc(size_t n)
 {
-	unsigned char *p = malloc(n + PREFIX);
+	unsigned char *p;
+
+	if (n > SIZE_MAX - PREFIX)
+		return NULL;
+	p = malloc(n + PREFIX);
 
 	if (!p)
 		return NULL;
@@ -49,11 +53,21 @@ int berth_json_parse(json_t **out, const char *text, size_t len, const char *wha
 {
 	json_error_t jerr;
 
+	char *near;
+
 	*out = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-	if (!*out)
-		return berth_err_set(err, BERTH_EPROTO, "%s is not valid JSON: %s at line %d column %d",
-				     what, jerr.text, jerr.line, jerr.column);
-	return 0;
+	if (*out)
+		return 0;
+	/*
+	 * jansson quotes the input around the error ("premature end of input
+	 * near '\"s3cr'"): a piece of a secret-bearing document must not reach
+	 * an error message. Keep the reason, the line and the column.
+	 */
+	near = strstr(jerr.text, " near '");
+	if (near)
+		*near = '\0';
+	return berth_err_set(err, BERTH_EPROTO, "%s is not valid JSON: %s at line %d column %d",
+			     what, jerr.text, jerr.line, jerr.column);
 }
 
 int berth_json_dump(struct berth_buf *out, const json_t *v, size_t flags)

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include "log.h"
 #include "buf.h"
+#include "json.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -95,6 +96,66 @@ static void timestamp(char out[80], size_t n)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000));
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s[0..n), or 0 when it is not
+ * one (bad lead byte, short, overlong, surrogate, above U+10FFFF).
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * One event is one line: control characters (but tab) become spaces, and
+ * bytes that are not UTF-8 become '?', so that server text can neither
+ * forge lines nor make the JSON encoder drop the event.
+ */
+static void scrub(struct berth_buf *msg)
+{
+	unsigned char *p = (unsigned char *)msg->buf;
+	size_t i = 0;
+
+	while (i < msg->len) {
+		size_t n = utf8_seq(p + i, msg->len - i);
+
+		if (!n) {
+			p[i++] = '?';
+			continue;
+		}
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			p[i] = ' ';
+		i += n;
+	}
+}
+
 void berth_log_write(enum berth_log_level level, const char *component, const char *fmt, ...)
 {
 	struct berth_buf msg = BERTH_BUF_INIT;
@@ -105,20 +166,17 @@ void berth_log_write(enum berth_log_level level, const char *component, const ch
 	va_start(ap, fmt);
 	berth_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	for (size_t i = 0; i < msg.len; i++)
-		if ((unsigned char)msg.buf[i] < 0x20 && msg.buf[i] != '\t')
-			msg.buf[i] = ' ';
+	scrub(&msg);
 	timestamp(ts, sizeof(ts));
 	if (cfg.format == BERTH_LOG_JSON) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s%}", "time", ts, "level",
 				      level_names[level], "component", component ? component : "berth",
-				      "msg", msg.buf);
-		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+				      "msg", msg.buf, msg.len);
 
-		if (s) {
-			berth_buf_addstr(&line, s);
-			free(s);
-		}
+		/* json_dumps() memory belongs to jansson's allocator: berth_json_dump() frees it. */
+		if (!o || berth_json_dump(&line, o, JSON_COMPACT | JSON_PRESERVE_ORDER))
+			berth_buf_addf(&line, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"<unencodable>\"}",
+				       ts, level_names[level]);
 		json_decref(o);
 	} else {
 		berth_buf_addf(&line, "%s %s %s: %s", ts, level_names[level],
@@ -129,6 +187,6 @@ void berth_log_write(enum berth_log_level level, const char *component, const ch
 	fwrite(line.buf, 1, line.len, stderr);
 	fflush(stderr);
 	pthread_mutex_unlock(&lock);
-	berth_buf_release(&msg);
-	berth_buf_release(&line);
+	berth_buf_wipe(&msg);
+	berth_buf_wipe(&line);
 }

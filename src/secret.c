@@ -37,9 +37,12 @@ struct berth_secret *berth_secret_dup(const struct berth_secret *s)
 	return s ? berth_secret_new(s->data, s->len) : NULL;
 }
 
+#define SECRET_FILE_MAX 65536
+
 int berth_secret_from_file(struct berth_secret **out, const char *path, struct berth_err *err)
 {
-	char buf[65536];
+	/* One byte more than the cap, to tell "exactly 64 KiB" from "larger". */
+	char buf[SECRET_FILE_MAX + 1];
 	size_t len = 0;
 	ssize_t n;
 	int fd;
@@ -59,21 +62,28 @@ int berth_secret_from_file(struct berth_secret **out, const char *path, struct b
 		if (len == sizeof(buf))
 			break;
 	}
-	close(fd);
 	if (n < 0) {
+		int e = errno;
+
+		close(fd);
 		explicit_bzero(buf, sizeof(buf));
-		return berth_err_set(err, BERTH_EIO, "cannot read '%s': %s", path, strerror(errno));
+		return berth_err_set(err, BERTH_EIO, "cannot read '%s': %s", path, strerror(e));
 	}
-	if (len == sizeof(buf)) {
+	close(fd);
+	if (len > SECRET_FILE_MAX) {
 		explicit_bzero(buf, sizeof(buf));
 		return berth_err_set(err, BERTH_ECONFIG, "secret file '%s' is larger than 64 KiB", path);
 	}
-	if (len && buf[len - 1] == '\n')
+	/* One trailing newline, "\n" or "\r\n"; a lone "\r" is part of the secret. */
+	if (len && buf[len - 1] == '\n') {
 		len--;
-	if (len && buf[len - 1] == '\r')
-		len--;
-	if (!len)
+		if (len && buf[len - 1] == '\r')
+			len--;
+	}
+	if (!len) {
+		explicit_bzero(buf, sizeof(buf));
 		return berth_err_set(err, BERTH_ECONFIG, "secret file '%s' is empty", path);
+	}
 	*out = berth_secret_new(buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
@@ -92,15 +102,23 @@ int berth_secret_from_env(struct berth_secret **out, const char *name, struct be
 		if (strncmp(*e, name, nlen) || (*e)[nlen] != '=')
 			continue;
 		val = *e + nlen + 1;
-		if (!*val)
-			return berth_err_set(err, BERTH_ECONFIG, "environment variable '%s' is empty", name);
-		*out = berth_secret_from_str(val);
-		/* Wipe the original too: /proc/PID/environ reads this very memory. */
+		if (!*out) {
+			if (!*val)
+				return berth_err_set(err, BERTH_ECONFIG,
+						     "environment variable '%s' is empty", name);
+			*out = berth_secret_from_str(val);
+		}
+		/*
+		 * Wipe the original too: /proc/PID/environ reads this very
+		 * memory. An environment may hold a name twice (execve does not
+		 * check); wipe every copy, as unsetenv() removes them all.
+		 */
 		explicit_bzero(val, strlen(val));
-		unsetenv(name);
-		return 0;
 	}
-	return berth_err_set(err, BERTH_ENOTFOUND, "environment variable '%s' is not set", name);
+	if (!*out)
+		return berth_err_set(err, BERTH_ENOTFOUND, "environment variable '%s' is not set", name);
+	unsetenv(name);
+	return 0;
 }
 
 int berth_secret_generate(struct berth_secret **out, size_t len, struct berth_err *err)

@@ -15,7 +15,8 @@ int berth_parse_long(const char *s, long long min, long long max, long long *out
 	char *end;
 	long long v;
 
-	if (!s || !*s)
+	/* strtoll() skips leading white space; a whole number does not start with it. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -25,27 +26,27 @@ int berth_parse_long(const char *s, long long min, long long max, long long *out
 	return 0;
 }
 
+/* Durations stay below this, so that callers may convert them to milliseconds. */
+#define DURATION_MAX (INT64_MAX / 1000)
+
 int berth_parse_duration(const char *s, int64_t *seconds)
 {
 	int64_t total = 0;
 	const char *p = s;
+	long long v;
 
 	if (!s || !*s)
 		return -1;
-	{
-		long long v;
-
-		if (!berth_parse_long(s, 0, INT64_MAX / 1000, &v)) {
-			*seconds = v;
-			return 0;
-		}
+	if (!berth_parse_long(s, 0, DURATION_MAX, &v)) {
+		*seconds = v;
+		return 0;
 	}
 	while (*p) {
 		int64_t n = 0, mul;
 		bool digits = false;
 
 		while (*p >= '0' && *p <= '9') {
-			if (n > (INT64_MAX - 9) / 10)
+			if (n > (DURATION_MAX - 9) / 10)
 				return -1;
 			n = n * 10 + (*p++ - '0');
 			digits = true;
@@ -66,7 +67,7 @@ int berth_parse_duration(const char *s, int64_t *seconds)
 			}
 			p++;
 		}
-		if (n > (INT64_MAX - total) / mul)
+		if (n > (DURATION_MAX - total) / mul)
 			return -1;
 		total += n * mul;
 	}
@@ -74,23 +75,22 @@ int berth_parse_duration(const char *s, int64_t *seconds)
 	return 0;
 }
 
-void berth_format_duration(int64_t s, char *out, size_t n)
+void berth_format_duration(int64_t seconds, char *out, size_t n)
 {
 	struct berth_buf b = BERTH_BUF_INIT;
-	bool neg = s < 0;
+	/* Unsigned, so that INT64_MIN has a magnitude too. */
+	uint64_t s = seconds < 0 ? 0 - (uint64_t)seconds : (uint64_t)seconds;
 
-	if (neg)
-		s = -s;
-	if (neg)
+	if (seconds < 0)
 		berth_buf_addch(&b, '-');
 	if (s >= 86400)
-		berth_buf_addf(&b, "%" PRId64 "d", s / 86400);
+		berth_buf_addf(&b, "%" PRIu64 "d", s / 86400);
 	if (s % 86400 >= 3600)
-		berth_buf_addf(&b, "%" PRId64 "h", (s % 86400) / 3600);
+		berth_buf_addf(&b, "%" PRIu64 "h", (s % 86400) / 3600);
 	if (s < 86400 && s % 3600 >= 60)
-		berth_buf_addf(&b, "%" PRId64 "m", (s % 3600) / 60);
+		berth_buf_addf(&b, "%" PRIu64 "m", (s % 3600) / 60);
 	if (s < 3600 && (s % 60 || !s))
-		berth_buf_addf(&b, "%" PRId64 "s", s % 60);
+		berth_buf_addf(&b, "%" PRIu64 "s", s % 60);
 	snprintf(out, n, "%s", b.buf);
 	berth_buf_release(&b);
 }
@@ -103,37 +103,77 @@ void berth_format_time(time_t t, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* n decimal digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int berth_parse_time(const char *s, time_t *out)
 {
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	struct tm tm = { 0 };
 	const char *p;
+	int year, mon, day, hh, mm, ss, max_day;
 	long off = 0;
 
-	if (!s)
+	/* date-time = full-date "T" full-time (RFC 3339 section 5.6); 't' and 'z' allowed too. */
+	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
 		return -1;
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
+	year = digits(s, 4);
+	mon = digits(s + 5, 2);
+	day = digits(s + 8, 2);
+	hh = digits(s + 11, 2);
+	mm = digits(s + 14, 2);
+	ss = digits(s + 17, 2);
+	if (year < 0 || mon < 1 || mon > 12 || day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+	    ss < 0 || ss > 59)
 		return -1;
-	if (*p == '.')
+	max_day = mdays[mon - 1];
+	if (mon == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		max_day = 29;
+	if (day > max_day)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		/* time-secfrac = "." 1*DIGIT; ignored */
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
+	}
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		int sign = *p == '-' ? -1 : 1;
-		int hh, mm;
+		int oh = digits(p + 1, 2), om;
 
-		if (strlen(p) != 6 || p[3] != ':')
+		if (oh < 0 || oh > 23 || p[3] != ':')
 			return -1;
-		hh = (p[1] - '0') * 10 + (p[2] - '0');
-		mm = (p[4] - '0') * 10 + (p[5] - '0');
-		off = sign * (hh * 3600L + mm * 60L);
+		om = digits(p + 4, 2);
+		if (om < 0 || om > 59)
+			return -1;
+		off = sign * (oh * 3600L + om * 60L);
 		p += 6;
 	} else {
 		return -1;
 	}
 	if (*p)
 		return -1;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
 	*out = timegm(&tm) - off;
 	return 0;
 }
@@ -175,8 +215,9 @@ int berth_file_read(struct berth_buf *out, const char *path, size_t max, struct 
 {
 	char chunk[16384];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t start = out->len;
 	ssize_t n;
-	size_t total = 0;
+	int ret = 0;
 
 	if (fd < 0)
 		return berth_err_set(err, errno == ENOENT ? BERTH_ENOTFOUND : BERTH_EIO,
@@ -185,25 +226,29 @@ int berth_file_read(struct berth_buf *out, const char *path, size_t max, struct 
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			ret = berth_err_set(err, BERTH_EIO, "cannot read '%s': %s", path,
+					    strerror(errno));
 			break;
-		total += (size_t)n;
-		if (max && total > max) {
-			close(fd);
-			explicit_bzero(chunk, sizeof(chunk));
-			return berth_err_set(err, BERTH_EIO, "'%s' is larger than %zu bytes", path, max);
+		}
+		if (!n)
+			break;
+		if (max && out->len - start + (size_t)n > max) {
+			ret = berth_err_set(err, BERTH_EIO, "'%s' is larger than %zu bytes", path, max);
+			break;
 		}
 		berth_buf_add(out, chunk, (size_t)n);
 	}
-	explicit_bzero(chunk, sizeof(chunk));
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		return berth_err_set(err, BERTH_EIO, "cannot read '%s': %s", path, strerror(e));
-	}
 	close(fd);
-	return 0;
+	explicit_bzero(chunk, sizeof(chunk));
+	if (ret) {
+		/* out is left as it was; what was read may be secret. */
+		explicit_bzero(out->buf + start, out->len - start);
+		out->len = start;
+		if (out->alloc)
+			out->buf[start] = '\0';
+	}
+	return ret;
 }
 
 static int fsync_dir(const char *path)
@@ -286,9 +331,13 @@ out:
 
 int berth_mkdirs(const char *path, mode_t mode, struct berth_err *err)
 {
-	char *copy = xstrdup(path);
+	char *copy;
+	struct stat st;
 	int ret = 0;
 
+	if (!*path)
+		return berth_err_set(err, BERTH_EIO, "cannot create a directory with an empty name");
+	copy = xstrdup(path);
 	for (char *p = copy + 1; ; p++) {
 		bool end = !*p;
 
@@ -304,6 +353,13 @@ int berth_mkdirs(const char *path, mode_t mode, struct berth_err *err)
 			*p = '/';
 		}
 	}
+	/* EEXIST also means "a file of that name": the whole path must be a directory. */
+	if (!ret && stat(path, &st))
+		ret = berth_err_set(err, BERTH_EIO, "cannot create directory '%s': %s", path,
+				    strerror(errno));
+	else if (!ret && !S_ISDIR(st.st_mode))
+		ret = berth_err_set(err, BERTH_EIO, "cannot create directory '%s': a file is in the way",
+				    path);
 	free(copy);
 	return ret;
 }

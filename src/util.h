@@ -20,7 +20,9 @@ int berth_parse_long(const char *s, long long min, long long max, long long *out
 
 /*
  * Parse a duration such as "168h", "90m", "45s", "1h30m" or "2d" (days, a
- * berth extension) into seconds. A bare number is seconds. Returns 0 or -1.
+ * berth extension) into seconds. A bare number is seconds; "ms" terms round
+ * up to whole seconds ("500ms" is 1). Durations stay below INT64_MAX / 1000
+ * seconds, so that they convert to milliseconds. Returns 0 or -1.
  */
 int berth_parse_duration(const char *s, int64_t *seconds);
 /* Format seconds as a short duration ("3d4h", "6h", "90s") into out. */
@@ -28,7 +30,10 @@ void berth_format_duration(int64_t seconds, char *out, size_t n);
 
 /* Format t as RFC 3339 UTC ("2026-01-05T10:00:00Z") into out (>= 21 bytes). */
 void berth_format_time(time_t t, char *out, size_t n);
-/* Parse RFC 3339 ("...Z" or with an offset; fractions ignored). Returns 0 or -1. */
+/*
+ * Parse an RFC 3339 date-time ("2026-01-05T10:00:00Z", "...T12:30:00.5+02:30";
+ * fractions ignored, no leap second). Returns 0 or -1.
+ */
 int berth_parse_time(const char *s, time_t *out);
 
 /* Wall clock, overridable for tests with BERTH_FAKE_NOW (Unix seconds). */
@@ -39,8 +44,9 @@ int64_t berth_mono_ms(void);
 void berth_sleep_ms(int64_t ms, volatile bool *stop);
 
 /*
- * Read a whole file into out (appended), refusing files larger than max.
- * Returns 0, BERTH_ENOTFOUND or BERTH_EIO.
+ * Read a whole file into out (appended), refusing files larger than max
+ * (0: no cap). Returns 0, BERTH_ENOTFOUND or BERTH_EIO; on failure out is
+ * as it was.
  */
 int berth_file_read(struct berth_buf *out, const char *path, size_t max, struct berth_err *err);
 
@@ -52,7 +58,7 @@ int berth_file_read(struct berth_buf *out, const char *path, size_t max, struct 
 int berth_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			    struct berth_err *err);
 
-/* mkdir -p with mode for new directories. Returns 0 or BERTH_EIO. */
+/* mkdir -p with mode for new directories. Returns 0 or BERTH_EIO (also when a file is in the way). */
 int berth_mkdirs(const char *path, mode_t mode, struct berth_err *err);
 
 /* true when s starts with prefix / ends with suffix. */
