@@ -18,10 +18,13 @@
 
 #define SECRET_LEN 40
 
+struct job;
+
 struct run {
 	const struct berth_apply_ctx *ctx;
 	const struct berth_plan *plan;
 	struct berth_apply_report *report;
+	struct job *jobs;
 };
 
 static void note(struct berth_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,39 +71,36 @@ static int store_put(const struct run *r, const char *path, struct berth_store_e
 	return ret;
 }
 
-/* Steps of one wanted robot. */
-static int apply_want(const struct run *r, const struct berth_plan_item *it, struct berth_item_result *res,
+/*
+ * Does Harbor accept this credential? The token service answers as the
+ * robot: an anonymous token means refused.
+ */
+static int credential_works(const struct run *r, const char *login, const struct berth_secret *secret,
+			    struct berth_err *err)
+{
+	struct berth_token_grant g;
+	char *scope = xasprintf("repository:%s/berth-verify:pull", r->ctx->probe_project ? r->ctx->probe_project
+											  : "library");
+	const char *scopes[1] = { scope };
+	int ret = berth_harbor_token(r->ctx->harbor, login, secret, scopes, 1, &g, err);
+
+	if (!ret && g.anonymous)
+		ret = berth_err_set(err, BERTH_EAUTH, "harbor refuses the new secret of '%s' (token service "
+						      "answered as anonymous)", login);
+	berth_token_grant_release(&g);
+	free(scope);
+	return ret;
+}
+
+/* Create or update the robot of one item; *id is its id afterwards. */
+static int robot_step(const struct run *r, const struct berth_plan_item *it, int64_t *id,
 		      struct berth_buf *sum, struct berth_err *err)
 {
 	const struct berth_want *w = &r->plan->wants[it->want];
-	struct berth_store_entry *e = NULL;
-	struct berth_secret *secret = NULL;
 	struct berth_robot_created created = { 0 };
-	int64_t id = it->actual ? it->actual->id : 0;
 	int ret = 0;
 
-	/* 1. The new secret, stored as pending before Harbor hears of it. */
-	if (it->secret == BERTH_SECRET_SET || it->secret == BERTH_SECRET_FINISH_PENDING ||
-	    it->secret == BERTH_SECRET_RENAME) {
-		e = entry_base(r, it->want);
-		entry_mark(e, r, w->login);
-	}
-	if (it->secret == BERTH_SECRET_SET) {
-		ret = berth_secret_generate(&secret, SECRET_LEN, err);
-		if (ret)
-			goto out;
-		berth_secret_free(e->pending);
-		e->pending = berth_secret_dup(secret);
-		if (it->actual)
-			e->robot_id = id;
-		ret = store_put(r, w->store_path, e, err);
-		if (ret)
-			goto out;
-	} else if (it->secret == BERTH_SECRET_FINISH_PENDING) {
-		secret = berth_secret_dup(e->pending);
-	}
-
-	/* 2. The robot itself. */
+	*id = it->actual ? it->actual->id : 0;
 	if (it->create) {
 		struct berth_robot_spec spec = {
 			.name = w->short_name, .description = w->description, .level = w->cfg->level,
@@ -110,13 +110,16 @@ static int apply_want(const struct run *r, const struct berth_plan_item *it, str
 		ret = berth_harbor_robot_create(r->ctx->harbor, &spec, &created, err);
 		if (ret)
 			goto out;
-		id = created.id;
-		note(sum, "created (id %" PRId64 ")", id);
+		*id = created.id;
+		if (w->slot)
+			note(sum, "slot %s created (id %" PRId64 ")", w->slot, *id);
+		else
+			note(sum, "created (id %" PRId64 ")", *id);
 		/* Harbor ignores disable on create. */
 		if (w->cfg->disable) {
 			struct berth_robot next = it->next;
 
-			next.id = id;
+			next.id = *id;
 			next.name = created.name;
 			next.duration = w->cfg->duration;
 			ret = berth_harbor_robot_update(r->ctx->harbor, &next, err);
@@ -128,43 +131,167 @@ static int apply_want(const struct run *r, const struct berth_plan_item *it, str
 		ret = berth_harbor_robot_update(r->ctx->harbor, &it->next, err);
 		if (ret)
 			goto out;
-		note(sum, "%s", (it->changes & BERTH_CHANGE_ADOPT) ? "adopted" :
-			       (it->changes & ~BERTH_CHANGE_RENEW) ? "updated" : "renewed");
+		note(sum, "%s%s%s", w->slot ? w->slot : "", w->slot ? " " : "",
+		     (it->changes & BERTH_CHANGE_ADOPT) ? "adopted" :
+		     (it->changes & ~BERTH_CHANGE_RENEW) ? "updated" : "renewed");
 	}
+out:
+	berth_robot_created_release(&created);
+	return ret;
+}
 
-	/* 3. Harbor takes the secret; then the store marks it active. */
-	if (secret) {
-		ret = berth_harbor_robot_set_secret(r->ctx->harbor, id, secret, err);
+/* Copy a slot's credential into the seed-layout fields that consumers read. */
+static void mirror_published(struct berth_store_entry *e)
+{
+	int p = berth_slot_index(e->slot);
+
+	if (p < 0)
+		return;
+	free(e->name);
+	e->name = xstrdup_or_null(e->slots[p].name);
+	berth_secret_free(e->secret);
+	e->secret = berth_secret_dup(e->slots[p].secret);
+	e->robot_id = e->slots[p].robot_id;
+}
+
+/*
+ * The secret of one item, following the nothing-lost protocol: the new
+ * secret is stored as pending, set in Harbor, checked when it is a
+ * rotation, then stored as active.
+ */
+static int secret_step(const struct run *r, const struct berth_plan_item *it, int64_t id,
+		       struct berth_store_entry *e, struct berth_buf *sum, struct berth_err *err)
+{
+	const struct berth_want *w = &r->plan->wants[it->want];
+	struct berth_secret *secret = NULL;
+	int x = berth_slot_index(w->slot);
+	int ret = 0;
+
+	if (it->secret == BERTH_SECRET_KEEP)
+		return 0;
+	if (it->secret == BERTH_SECRET_RENAME) {
+		if (x >= 0) {
+			free(e->slots[x].name);
+			e->slots[x].name = xstrdup(w->login);
+			e->slots[x].robot_id = id;
+			mirror_published(e);
+		} else {
+			e->robot_id = id;
+		}
+		ret = store_put(r, w->store_path, e, err);
+		if (!ret)
+			note(sum, "store entry updated (%s)", it->secret_reason);
+		return ret;
+	}
+	if (it->secret == BERTH_SECRET_SET) {
+		ret = berth_secret_generate(&secret, SECRET_LEN, err);
+		if (ret)
+			return ret;
+		berth_secret_free(e->pending);
+		e->pending = berth_secret_dup(secret);
+		free(e->pending_slot);
+		e->pending_slot = xstrdup_or_null(w->slot);
+		if (x < 0 && id)
+			e->robot_id = id;
+		ret = store_put(r, w->store_path, e, err);
 		if (ret)
 			goto out;
+	} else {
+		secret = berth_secret_dup(e->pending);
+	}
+	ret = berth_harbor_robot_set_secret(r->ctx->harbor, id, secret, err);
+	if (ret)
+		goto out;
+	/* A rotation is checked before anything is retired or published. */
+	if (it->rotation) {
+		ret = credential_works(r, w->login, secret, err);
+		if (ret)
+			goto out;
+	}
+	if (x >= 0) {
+		free(e->slots[x].name);
+		e->slots[x].name = xstrdup(w->login);
+		berth_secret_free(e->slots[x].secret);
+		e->slots[x].secret = berth_secret_dup(secret);
+		e->slots[x].robot_id = id;
+		mirror_published(e);
+	} else {
 		berth_secret_free(e->secret);
 		e->secret = berth_secret_dup(secret);
-		berth_secret_free(e->pending);
-		e->pending = NULL;
 		e->robot_id = id;
+		e->rotated_at = berth_now();
+	}
+	berth_secret_free(e->pending);
+	e->pending = NULL;
+	free(e->pending_slot);
+	e->pending_slot = NULL;
+	ret = store_put(r, w->store_path, e, err);
+	if (ret)
+		goto out;
+	note(sum, "%s%ssecret %s (%s)", w->slot ? w->slot : "", w->slot ? " " : "",
+	     it->secret == BERTH_SECRET_SET ? "set" : "finished", it->secret_reason);
+out:
+	berth_secret_free(secret);
+	return ret;
+}
+
+/*
+ * One robot: its item, or its two slot items, in order - robots, then
+ * secrets (the slot to be published last), then the switch of the
+ * published slot, then the targets.
+ */
+static int apply_group(const struct run *r, size_t first, size_t n, struct berth_buf *sum,
+		       struct berth_err *err)
+{
+	const struct berth_plan_item *items = &r->plan->items[first];
+	const struct berth_want *w = &r->plan->wants[items[0].want];
+	struct berth_item_result *res = &r->report->items[first];
+	struct berth_store_entry *e = entry_base(r, items[0].want);
+	int64_t ids[2] = { 0, 0 };
+	size_t order[2] = { 0, 1 }, pub_item = 0;
+	int ret = 0;
+
+	entry_mark(e, r, w->login);
+	if (w->slot)
+		mirror_published(e);
+	for (size_t i = 0; i < n; i++) {
+		ret = robot_step(r, &items[i], &ids[i], sum, err);
+		if (ret)
+			goto out;
+		res[i].robot_id = ids[i];
+	}
+	if (n == 2 && items[0].publish) {
+		order[0] = 1;
+		order[1] = 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const struct berth_plan_item *it = &items[order[j]];
+
+		ret = secret_step(r, it, ids[order[j]], e, sum, err);
+		if (ret)
+			goto out;
+	}
+	/* Two slots: switch consumers to the refreshed slot; the other stays valid. */
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].publish)
+			continue;
+		pub_item = i;
+		free(e->slot);
+		e->slot = xstrdup(r->plan->wants[items[i].want].slot);
+		mirror_published(e);
 		e->rotated_at = berth_now();
 		ret = store_put(r, w->store_path, e, err);
 		if (ret)
 			goto out;
-		note(sum, "secret %s (%s)", it->secret == BERTH_SECRET_SET ? "set" : "finished",
-		     it->secret_reason);
-	} else if (it->secret == BERTH_SECRET_RENAME) {
-		e->robot_id = id;
-		ret = store_put(r, w->store_path, e, err);
-		if (ret)
-			goto out;
-		note(sum, "store entry updated (%s)", it->secret_reason);
+		note(sum, "slot %s published", e->slot);
 	}
-	res->robot_id = id;
-	if (secret)
-		res->secret = berth_secret_dup(secret);
-	else if (e && e->secret)
-		res->secret = berth_secret_dup(e->secret);
-	else if (r->ctx->entries && r->ctx->entries[it->want])
-		res->secret = berth_secret_dup(r->ctx->entries[it->want]->secret);
+	if (n == 2 && !items[0].publish && !items[1].publish)
+		pub_item = e->slot && !strcmp(e->slot, "b") ? 1 : 0;
+	if (e->secret)
+		res[pub_item].secret = berth_secret_dup(e->secret);
+	if (r->ctx->publisher && e->secret)
+		ret = berth_publish_robot(r->ctx->publisher, r->plan, first + pub_item, e->secret, sum, err);
 out:
-	berth_robot_created_release(&created);
-	berth_secret_free(secret);
 	berth_store_entry_free(e);
 	return ret;
 }
@@ -203,32 +330,44 @@ static int apply_orphan(const struct run *r, const struct berth_plan_item *it, s
 	return ret;
 }
 
-static int item_job(size_t i, void *payload, struct berth_err *err)
+/* Jobs are robots: one item, or the two slot items of one robot. */
+struct job {
+	size_t first, n;
+};
+
+static int group_job(size_t j, void *payload, struct berth_err *err)
 {
 	struct run *r = payload;
-	const struct berth_plan_item *it = &r->plan->items[i];
-	struct berth_item_result *res = &r->report->items[i];
+	const struct job *jb = &r->jobs[j];
+	const struct berth_plan_item *it = &r->plan->items[jb->first];
 	struct berth_buf sum = BERTH_BUF_INIT;
 	int ret = 0;
 
+	if (it->skipped)
+		return 0;
 	if (it->kind == BERTH_ITEM_ORPHAN) {
 		if (it->delete_robot)
 			ret = apply_orphan(r, it, &sum, err);
 	} else {
-		ret = apply_want(r, it, res, &sum, err);
-		if (!ret && r->ctx->publisher)
-			ret = berth_publish_robot(r->ctx->publisher, r->plan, i, res->secret, &sum, err);
+		ret = apply_group(r, jb->first, jb->n, &sum, err);
+	}
+	for (size_t i = jb->first; i < jb->first + jb->n; i++) {
+		struct berth_item_result *res = &r->report->items[i];
+
+		if (ret) {
+			res->outcome = BERTH_OUTCOME_FAILED;
+			res->err = *err;
+		} else {
+			res->outcome = sum.len ? BERTH_OUTCOME_CHANGED : BERTH_OUTCOME_UNCHANGED;
+		}
 	}
 	if (ret) {
-		const char *who = it->kind == BERTH_ITEM_ORPHAN ? it->actual->name : r->plan->wants[it->want].login;
+		const char *who = it->kind == BERTH_ITEM_ORPHAN ? it->actual->name
+								: r->plan->wants[it->want].cfg->name;
 
-		res->outcome = BERTH_OUTCOME_FAILED;
-		res->err = *err;
 		berth_log_error("apply", "robot %s: %s", who, err->msg);
-	} else {
-		res->outcome = sum.len ? BERTH_OUTCOME_CHANGED : BERTH_OUTCOME_UNCHANGED;
 	}
-	res->summary = berth_buf_detach(&sum, NULL);
+	r->report->items[jb->first].summary = berth_buf_detach(&sum, NULL);
 	return ret;
 }
 
@@ -237,6 +376,7 @@ int berth_apply(const struct berth_apply_ctx *ctx, const struct berth_plan *plan
 {
 	struct run r = { .ctx = ctx, .plan = plan, .report = report };
 	struct berth_err *errs;
+	size_t njobs = 0;
 	int ret;
 
 	memset(report, 0, sizeof(*report));
@@ -250,8 +390,21 @@ int berth_apply(const struct berth_apply_ctx *ctx, const struct berth_plan *plan
 		return berth_err_prefix(err, "store not usable, nothing was changed");
 	report->nitems = plan->nitems;
 	report->items = xcalloc(plan->nitems + 1, sizeof(*report->items));
-	errs = xcalloc(plan->nitems + 1, sizeof(*errs));
-	berth_exec_run(plan->nitems, ctx->concurrency, item_job, &r, errs);
+	r.jobs = xcalloc(plan->nitems + 1, sizeof(*r.jobs));
+	for (size_t i = 0; i < plan->nitems; njobs++) {
+		const struct berth_plan_item *it = &plan->items[i];
+		size_t n = 1;
+
+		if (it->kind == BERTH_ITEM_ROBOT && plan->wants[it->want].slot && i + 1 < plan->nitems &&
+		    plan->items[i + 1].kind == BERTH_ITEM_ROBOT &&
+		    plan->wants[plan->items[i + 1].want].cfg == plan->wants[it->want].cfg)
+			n = 2;
+		r.jobs[njobs].first = i;
+		r.jobs[njobs].n = n;
+		i += n;
+	}
+	errs = xcalloc(njobs + 1, sizeof(*errs));
+	berth_exec_run(njobs, ctx->concurrency, group_job, &r, errs);
 	if (plan->prune && ctx->publisher && plan->norphan_targets) {
 		struct berth_buf sum = BERTH_BUF_INIT;
 		struct berth_err e = BERTH_ERR_INIT;
@@ -262,16 +415,19 @@ int berth_apply(const struct berth_apply_ctx *ctx, const struct berth_plan *plan
 		}
 		report->prune_summary = berth_buf_detach(&sum, NULL);
 	}
-	for (size_t i = 0; i < plan->nitems; i++) {
-		if (report->items[i].outcome == BERTH_OUTCOME_FAILED) {
+	for (size_t j = 0; j < njobs; j++) {
+		const struct berth_item_result *res = &report->items[r.jobs[j].first];
+
+		if (res->outcome == BERTH_OUTCOME_FAILED) {
 			if (!report->failed)
-				*err = errs[i];
+				*err = errs[j];
 			report->failed++;
-		} else if (report->items[i].outcome == BERTH_OUTCOME_CHANGED) {
+		} else if (res->outcome == BERTH_OUTCOME_CHANGED) {
 			report->changed++;
 		}
 	}
 	free(errs);
+	free(r.jobs);
 	if (report->failed) {
 		if (report->failed > 1)
 			berth_err_prefix(err, "%zu robots failed, the first", report->failed);
@@ -309,8 +465,16 @@ void berth_apply_report_render(struct berth_buf *out, const struct berth_plan *p
 				continue;
 			}
 		} else {
+			/* The second slot of a robot reports with the first. */
+			if (!res->summary && plan->wants[it->want].slot && i > 0 &&
+			    plan->items[i - 1].kind == BERTH_ITEM_ROBOT &&
+			    plan->wants[plan->items[i - 1].want].cfg == plan->wants[it->want].cfg)
+				continue;
+			if (it->skipped)
+				continue;
 			name = plan->wants[it->want].cfg->name;
-			login = plan->wants[it->want].login;
+			login = plan->wants[it->want].slot ? plan->wants[it->want].cfg->name
+							    : plan->wants[it->want].login;
 		}
 		if (res->outcome == BERTH_OUTCOME_FAILED)
 			berth_buf_addf(out, "robot %s (%s): failed: %s%s%s\n", name, login, res->err.msg,

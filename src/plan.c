@@ -207,6 +207,16 @@ static bool want_selected(const struct berth_plan_opts *o, const char *name)
 	return false;
 }
 
+static bool robot_selected(const struct berth_plan_opts *o, const char *name)
+{
+	if (!o->only || !o->nonly)
+		return true;
+	for (size_t i = 0; i < o->nonly; i++)
+		if (!strcmp(o->only[i], name))
+			return true;
+	return false;
+}
+
 static void check_projects(struct berth_plan_item *it, const struct berth_robot_config *rc,
 			   const struct berth_actual *a)
 {
@@ -228,6 +238,34 @@ static void check_projects(struct berth_plan_item *it, const struct berth_robot_
 	}
 }
 
+static bool rotation_due(const struct berth_robot_config *rc, time_t rotated_at, time_t now)
+{
+	return rc->rotate.every_s > 0 && (!rotated_at || now - rotated_at >= rc->rotate.every_s);
+}
+
+/* Ownership of the store entry: false (and an item error) when berth may not touch it. */
+static bool entry_usable(struct berth_plan_item *it, const struct berth_want *w,
+			 const struct berth_store_entry *e, bool unreadable, bool robot_ours,
+			 const char *owner)
+{
+	const struct berth_robot_config *rc = w->cfg;
+	bool entry_ours = e && e->owner && !strcmp(e->owner, owner);
+
+	if (e && !unreadable && !entry_ours && !rc->adopt) {
+		set_error(it, "store entry '%s' exists and is not managed by berth%s%s%s; set adopt: true on "
+			      "robot '%s' to take it over",
+			  w->store_path, e->owner ? " (owner '" : "", e->owner ? e->owner : "",
+			  e->owner ? "')" : "", rc->name);
+		return false;
+	}
+	if (unreadable && !robot_ours && !rc->adopt) {
+		set_error(it, "store entry '%s' cannot be read and robot '%s' is not yet berth's; set "
+			      "adopt: true on robot '%s' to overwrite it", w->store_path, w->login, rc->name);
+		return false;
+	}
+	return true;
+}
+
 static void plan_secret(struct berth_plan_item *it, const struct berth_want *w, size_t k,
 			const struct berth_actual *a, const struct berth_plan_opts *o,
 			const char *owner, bool robot_ours)
@@ -237,20 +275,10 @@ static void plan_secret(struct berth_plan_item *it, const struct berth_want *w, 
 	bool unreadable = a->entry_unreadable && a->entry_unreadable[k];
 	bool entry_ours = e && e->owner && !strcmp(e->owner, owner);
 
-	if (e && !unreadable && !entry_ours && !rc->adopt) {
-		set_error(it, "store entry '%s' exists and is not managed by berth%s%s%s; set adopt: true on "
-			      "robot '%s' to take it over",
-			  w->store_path, e->owner ? " (owner '" : "", e->owner ? e->owner : "",
-			  e->owner ? "')" : "", rc->name);
+	if (!entry_usable(it, w, e, unreadable, robot_ours, owner))
 		return;
-	}
-	if (unreadable && !robot_ours && !rc->adopt) {
-		set_error(it, "store entry '%s' cannot be read and robot '%s' is not yet berth's; set "
-			      "adopt: true on robot '%s' to overwrite it", w->store_path, w->login, rc->name);
-		return;
-	}
 	if (it->create) {
-		if (entry_ours && e->pending && e->state == BERTH_ENTRY_PRESENT) {
+		if (entry_ours && e->pending && !e->pending_slot && e->state == BERTH_ENTRY_PRESENT) {
 			it->secret = BERTH_SECRET_FINISH_PENDING;
 			it->secret_reason = "new robot, using the pending secret already stored";
 		} else {
@@ -268,7 +296,7 @@ static void plan_secret(struct berth_plan_item *it, const struct berth_want *w, 
 		it->secret_reason = "adopting the store entry";
 	else if (e->state == BERTH_ENTRY_DELETED)
 		it->secret_reason = "store entry deleted";
-	else if (e->pending) {
+	else if (e->pending && !e->pending_slot) {
 		it->secret = BERTH_SECRET_FINISH_PENDING;
 		it->secret_reason = "finish an interrupted secret change";
 	} else if (!e->secret)
@@ -279,11 +307,78 @@ static void plan_secret(struct berth_plan_item *it, const struct berth_want *w, 
 		it->secret_reason = "adopting the robot: its secret is unknown";
 	else if (o->verify_secrets && o->secret_refused && o->secret_refused[k])
 		it->secret_reason = "Harbor refuses the stored secret";
-	else if (want_selected(o, rc->name))
+	else if (want_selected(o, rc->name)) {
 		it->secret_reason = "rotation requested";
-	else if (!e->name || strcmp(e->name, w->login) || !e->robot_id) {
+		it->rotation = true;
+	} else if (rotation_due(rc, e->rotated_at, a->now)) {
+		it->secret_reason = "rotation due";
+		it->rotation = true;
+	} else if (!e->name || strcmp(e->name, w->login) || !e->robot_id) {
 		it->secret = BERTH_SECRET_RENAME;
 		it->secret_reason = !e->robot_id ? "record the robot id" : "the robot's login name changed";
+	} else {
+		it->secret = BERTH_SECRET_KEEP;
+		it->secret_reason = NULL;
+	}
+}
+
+/*
+ * One slot of a two-slot robot. The published slot keeps its secret
+ * unless it is broken; rotation refreshes the other slot, verifies it and
+ * publishes it, and may do so only once the credential published before
+ * has been out of use for the overlap.
+ */
+static void plan_slot_secret(struct berth_plan_item *it, const struct berth_want *w, size_t k,
+			     const struct berth_actual *a, const struct berth_plan_opts *o,
+			     const char *owner, bool robot_ours)
+{
+	const struct berth_robot_config *rc = w->cfg;
+	const struct berth_store_entry *e = a->entries ? a->entries[k] : NULL;
+	bool unreadable = a->entry_unreadable && a->entry_unreadable[k];
+	bool entry_ours = e && e->owner && !strcmp(e->owner, owner) && e->state == BERTH_ENTRY_PRESENT;
+	int x = berth_slot_index(w->slot);
+	int pub = entry_ours && !unreadable ? berth_slot_index(e->slot) : -1;
+	const struct berth_slot_cred *c = entry_ours && !unreadable ? &e->slots[x] : NULL;
+	bool pending_here = c && e->pending && e->pending_slot && !strcmp(e->pending_slot, w->slot);
+
+	if (!entry_usable(it, w, e, unreadable, robot_ours, owner))
+		return;
+	/* Nothing published yet (new, or switched from one slot): publish slot a. */
+	if (pub < 0 && x == 0)
+		it->publish = true;
+	it->secret = BERTH_SECRET_SET;
+	if (pending_here) {
+		it->secret = BERTH_SECRET_FINISH_PENDING;
+		it->secret_reason = it->create ? "new robot, using the pending secret already stored"
+					       : "finish an interrupted secret change";
+	} else if (it->create) {
+		it->secret_reason = "new robot";
+	} else if (!c || !c->secret) {
+		it->secret_reason = "slot has no stored secret";
+	} else if (c->robot_id && c->robot_id != it->actual->id) {
+		it->secret_reason = "store entry belongs to another robot id";
+	} else if (!robot_ours) {
+		it->secret_reason = "adopting the robot: its secret is unknown";
+	} else if (o->verify_secrets && o->secret_refused && o->secret_refused[k]) {
+		it->secret_reason = "Harbor refuses the stored secret";
+	} else if (x != pub && pub >= 0 && (want_selected(o, rc->name) ||
+					    rotation_due(rc, e->rotated_at, a->now))) {
+		if (!e->rotated_at || a->now - e->rotated_at >= rc->rotate.overlap_s) {
+			it->secret_reason = want_selected(o, rc->name) ? "rotation requested" : "rotation due";
+			it->rotation = true;
+			it->publish = true;
+		} else {
+			char when[32];
+
+			berth_format_time(e->rotated_at + rc->rotate.overlap_s, when, sizeof(when));
+			it->note = xasprintf("rotation waits until %s, so that the credential published "
+					     "before stays valid for the overlap", when);
+			it->secret = BERTH_SECRET_KEEP;
+			it->secret_reason = NULL;
+		}
+	} else if (!c->name || strcmp(c->name, w->login) || !c->robot_id) {
+		it->secret = BERTH_SECRET_RENAME;
+		it->secret_reason = !c->robot_id ? "record the robot id" : "the robot's login name changed";
 	} else {
 		it->secret = BERTH_SECRET_KEEP;
 		it->secret_reason = NULL;
@@ -318,6 +413,11 @@ static void plan_want(struct berth_plan *p, struct berth_plan_item *it, size_t k
 
 	it->kind = BERTH_ITEM_ROBOT;
 	it->want = k;
+	if (!robot_selected(o, rc->name)) {
+		it->skipped = true;
+		it->actual = find_robot(index, nindex, w->login);
+		return;
+	}
 	check_projects(it, rc, a);
 	it->actual = find_robot(index, nindex, w->login);
 	fill_next(&it->next, w, it->actual);
@@ -350,26 +450,54 @@ static void plan_want(struct berth_plan *p, struct berth_plan_item *it, size_t k
 			it->changes |= BERTH_CHANGE_DISABLE;
 		plan_duration(it, rc, a->now);
 	}
-	plan_secret(it, w, k, a, o, p->owner, ours);
+	if (w->slot)
+		plan_slot_secret(it, w, k, a, o, p->owner, ours);
+	else
+		plan_secret(it, w, k, a, o, p->owner, ours);
 	free(owner);
-	if (!it->error && a->targets) {
-		const struct berth_store_entry *e = a->entries ? a->entries[k] : NULL;
-		const struct berth_secret *after = NULL;
+}
 
-		if (it->secret == BERTH_SECRET_KEEP || it->secret == BERTH_SECRET_RENAME)
-			after = e ? e->secret : NULL;
+/*
+ * Targets of want k's robot. For two slots the robot's targets are
+ * planned once, on the slot that will be published after this run.
+ */
+static void plan_targets(struct berth_plan *p, size_t k, const struct berth_actual *a,
+			 const struct berth_plan_opts *o)
+{
+	struct berth_plan_item *it = &p->items[k];
+	const struct berth_want *w = &p->wants[k];
+	const struct berth_store_entry *e = a->entries ? a->entries[k] : NULL;
+	const struct berth_secret *after = NULL;
+
+	if (it->error || it->skipped || !a->targets)
+		return;
+	if (w->slot) {
+		const struct berth_plan_item *other = &p->items[k ^ 1];
+		int x = berth_slot_index(w->slot);
+		bool published_here = e && e->slot && !strcmp(e->slot, w->slot);
+
+		/* Items of a two-slot robot are adjacent: a at even, b at odd index. */
+		if (!(it->publish || (published_here && !other->publish)))
+			return;
+		if (it->publish && it->secret == BERTH_SECRET_KEEP)
+			after = e ? e->slots[x].secret : NULL;
+		else if (!it->publish && (it->secret == BERTH_SECRET_KEEP || it->secret == BERTH_SECRET_RENAME))
+			after = e->slots[x].secret;
 		else if (it->secret == BERTH_SECRET_FINISH_PENDING)
 			after = e ? e->pending : NULL;
-		berth_target_plan(a->targets, p->cfg, a->registry, w, k, after, o->prune,
-				  &it->targets, &it->ntargets);
-		for (size_t t = 0; t < it->ntargets; t++)
-			if (it->targets[t].op == BERTH_TARGET_ERROR)
-				set_error(it, "robot '%s': %s %s%s%s: %s", rc->name,
-					  it->targets[t].is_file ? "file" : "Secret",
-					  it->targets[t].is_file ? it->targets[t].path : it->targets[t].ns,
-					  it->targets[t].is_file ? "" : "/",
-					  it->targets[t].is_file ? "" : it->targets[t].name, it->targets[t].why);
+	} else if (it->secret == BERTH_SECRET_KEEP || it->secret == BERTH_SECRET_RENAME) {
+		after = e ? e->secret : NULL;
+	} else if (it->secret == BERTH_SECRET_FINISH_PENDING) {
+		after = e ? e->pending : NULL;
 	}
+	berth_target_plan(a->targets, p->cfg, a->registry, w, k, after, o->prune, &it->targets, &it->ntargets);
+	for (size_t t = 0; t < it->ntargets; t++)
+		if (it->targets[t].op == BERTH_TARGET_ERROR)
+			set_error(it, "robot '%s': %s %s%s%s: %s", w->cfg->name,
+				  it->targets[t].is_file ? "file" : "Secret",
+				  it->targets[t].is_file ? it->targets[t].path : it->targets[t].ns,
+				  it->targets[t].is_file ? "" : "/",
+				  it->targets[t].is_file ? "" : it->targets[t].name, it->targets[t].why);
 }
 
 int berth_plan_make(struct berth_plan **out, const struct berth_config *cfg,
@@ -399,13 +527,15 @@ int berth_plan_make(struct berth_plan **out, const struct berth_config *cfg,
 	p->items = xcalloc(p->nwants + nindex + 1, sizeof(*p->items));
 	for (size_t k = 0; k < p->nwants; k++)
 		plan_want(p, &p->items[p->nitems++], k, index, nindex, a, o);
+	for (size_t k = 0; k < p->nwants; k++)
+		plan_targets(p, k, a, o);
 
 	/* Orphans: berth's robots (this owner) that no want names. */
 	wanted = xcalloc(p->nwants + 1, sizeof(*wanted));
 	for (size_t k = 0; k < p->nwants; k++)
 		wanted[k] = p->wants[k].login;
 	qsort(wanted, p->nwants, sizeof(*wanted), cmp_str_ptr);
-	for (size_t i = 0; i < nindex; i++) {
+	for (size_t i = 0; i < nindex && !(o->only && o->nonly); i++) {
 		const struct berth_robot *r = index[i];
 		char *owner = NULL, *path = NULL;
 
@@ -425,7 +555,7 @@ int berth_plan_make(struct berth_plan **out, const struct berth_config *cfg,
 	}
 	free(wanted);
 	free(index);
-	if (a->targets)
+	if (a->targets && !(o->only && o->nonly))
 		berth_target_orphans(a->targets, p->owner, &p->orphan_targets, &p->norphan_targets);
 	for (size_t i = 0; i < p->nitems; i++)
 		if (p->items[i].error)
@@ -442,6 +572,7 @@ void berth_plan_free(struct berth_plan *p)
 		berth_robot_release(&p->items[i].next);
 		free(p->items[i].orphan_store_path);
 		free(p->items[i].error);
+		free(p->items[i].note);
 		berth_target_actions_free(p->items[i].targets, p->items[i].ntargets);
 	}
 	berth_target_actions_free(p->orphan_targets, p->norphan_targets);
@@ -464,6 +595,8 @@ static size_t target_changes(const struct berth_plan_item *it)
 
 static bool item_changes(const struct berth_plan_item *it)
 {
+	if (it->skipped)
+		return false;
 	if (it->kind == BERTH_ITEM_ORPHAN)
 		return it->delete_robot;
 	return it->create || it->changes || it->secret != BERTH_SECRET_KEEP || target_changes(it);
@@ -529,6 +662,8 @@ static const char *secret_word(enum berth_secret_action s)
 
 static const char *item_action(const struct berth_plan_item *it)
 {
+	if (it->skipped)
+		return "skipped";
 	if (it->error)
 		return "error";
 	if (it->kind == BERTH_ITEM_ORPHAN)
@@ -570,8 +705,11 @@ void berth_plan_render_text(struct berth_buf *out, const struct berth_plan *p)
 			}
 			continue;
 		}
-		if (!item_changes(it))
+		if (!item_changes(it)) {
+			if (it->note && !it->skipped)
+				berth_buf_addf(out, "robot %s (%s): %s\n", w->cfg->name, w->login, it->note);
 			continue;
+		}
 		if (it->create) {
 			ncreate++;
 			perms = berth_permissions_describe(it->next.perms, it->next.nperms);
@@ -631,6 +769,9 @@ void berth_plan_render_text(struct berth_buf *out, const struct berth_plan *p)
 				       it->secret == BERTH_SECRET_RENAME ? "~" : "+", secret_word(it->secret),
 				       it->secret_reason, w->store_path);
 		}
+		if (it->publish)
+			berth_buf_addf(out, "    ~ publish slot %s%s\n", w->slot,
+				       it->rotation ? " (the slot published before stays valid)" : "");
 		for (size_t t = 0; t < it->ntargets; t++)
 			if (it->targets[t].op != BERTH_TARGET_OK) {
 				render_target(out, &it->targets[t]);
@@ -705,6 +846,12 @@ void berth_plan_render_json(struct berth_buf *out, const struct berth_plan *p)
 		}
 		if (it->error)
 			json_object_set_new(o, "error", json_string(it->error));
+		if (it->publish)
+			json_object_set_new(o, "publish", json_true());
+		if (it->rotation)
+			json_object_set_new(o, "rotation", json_true());
+		if (it->note)
+			json_object_set_new(o, "note", json_string(it->note));
 		if (it->ntargets) {
 			json_t *ts = json_array();
 

@@ -46,6 +46,8 @@ struct berth_plan_opts {
 	bool force_rotate;   /* rotate every robot's secret now */
 	const char *const *rotate_only; /* with force_rotate: only these robot names (NULL = all) */
 	size_t nrotate_only;
+	const char *const *only; /* plan only these robots (berth rotate ROBOT...); NULL = all */
+	size_t nonly;
 };
 
 /* One Harbor robot the config wants (a robot, or one slot of a two-slot robot). */
@@ -89,6 +91,10 @@ struct berth_plan_item {
 	struct berth_robot next;          /* the robot to PUT (or POST) */
 	enum berth_secret_action secret;
 	const char *secret_reason;        /* static text: why a new secret */
+	bool rotation;                    /* the new secret is a rotation: verify it before retiring the old */
+	bool publish;                     /* two slots: publish this slot once its secret is set */
+	bool skipped;                     /* not selected (berth rotate ROBOT...) */
+	char *note;                       /* e.g. "rotation waits for the overlap until ..." */
 	bool delete_robot;                /* orphan with --prune */
 	char *orphan_store_path;          /* orphan: its store entry (from the marker), or NULL */
 	char *error;                      /* the item cannot be applied: why */

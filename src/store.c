@@ -22,6 +22,15 @@ struct berth_store_entry *berth_store_entry_new(void)
 	return xcalloc(1, sizeof(struct berth_store_entry));
 }
 
+int berth_slot_index(const char *slot)
+{
+	if (slot && !strcmp(slot, "a"))
+		return 0;
+	if (slot && !strcmp(slot, "b"))
+		return 1;
+	return -1;
+}
+
 struct berth_store_entry *berth_store_entry_dup(const struct berth_store_entry *e)
 {
 	struct berth_store_entry *d = berth_store_entry_new();
@@ -36,6 +45,12 @@ struct berth_store_entry *berth_store_entry_dup(const struct berth_store_entry *
 	d->rotated_at = e->rotated_at;
 	d->version = e->version;
 	d->slot = xstrdup_or_null(e->slot);
+	for (int i = 0; i < 2; i++) {
+		d->slots[i].name = xstrdup_or_null(e->slots[i].name);
+		d->slots[i].secret = berth_secret_dup(e->slots[i].secret);
+		d->slots[i].robot_id = e->slots[i].robot_id;
+	}
+	d->pending_slot = xstrdup_or_null(e->pending_slot);
 	d->extra = xstrdup_or_null(e->extra);
 	return d;
 }
@@ -50,6 +65,11 @@ void berth_store_entry_free(struct berth_store_entry *e)
 	free(e->registry);
 	free(e->owner);
 	free(e->slot);
+	for (int i = 0; i < 2; i++) {
+		free(e->slots[i].name);
+		berth_secret_free(e->slots[i].secret);
+	}
+	free(e->pending_slot);
 	free(e->extra);
 	free(e);
 }
@@ -79,6 +99,27 @@ void berth_store__encode(const struct berth_store_entry *e, json_t *obj)
 	}
 	if (e->slot)
 		json_object_set_new(obj, "berth_slot", json_string(e->slot));
+	if (e->pending_slot)
+		json_object_set_new(obj, "berth_pending_slot", json_string(e->pending_slot));
+	for (int i = 0; i < 2; i++) {
+		const struct berth_slot_cred *c = &e->slots[i];
+		const char *l = i ? "b" : "a";
+		char key[40];
+
+		if (c->name) {
+			snprintf(key, sizeof(key), "slot_%s_name", l);
+			json_object_set_new(obj, key, json_string(c->name));
+		}
+		if (c->secret) {
+			snprintf(key, sizeof(key), "slot_%s_secret", l);
+			json_object_set_new(obj, key, json_string(berth_secret_reveal(c->secret, NULL)));
+		}
+		if (c->robot_id) {
+			snprintf(key, sizeof(key), "berth_slot_%s_robot_id", l);
+			snprintf(num, sizeof(num), "%" PRId64, c->robot_id);
+			json_object_set_new(obj, key, json_string(num));
+		}
+	}
 }
 
 static int str_field(json_t *obj, const char *key, char **out, const char *where, struct berth_err *err)
@@ -108,6 +149,40 @@ int berth_store__decode(json_t *obj, struct berth_store_entry *e, const char *wh
 		ret = str_field(obj, "berth_owner", &e->owner, where, err);
 	if (!ret)
 		ret = str_field(obj, "berth_slot", &e->slot, where, err);
+	if (!ret)
+		ret = str_field(obj, "berth_pending_slot", &e->pending_slot, where, err);
+	for (int i = 0; i < 2 && !ret; i++) {
+		const char *l = i ? "b" : "a";
+		char key[40];
+
+		snprintf(key, sizeof(key), "slot_%s_name", l);
+		ret = str_field(obj, key, &e->slots[i].name, where, err);
+		if (!ret) {
+			snprintf(key, sizeof(key), "slot_%s_secret", l);
+			ret = str_field(obj, key, &tmp, where, err);
+		}
+		if (!ret && tmp && *tmp)
+			e->slots[i].secret = berth_secret_from_str(tmp);
+		if (tmp) {
+			explicit_bzero(tmp, strlen(tmp));
+			free(tmp);
+			tmp = NULL;
+		}
+		if (!ret) {
+			snprintf(key, sizeof(key), "berth_slot_%s_robot_id", l);
+			ret = str_field(obj, key, &tmp, where, err);
+		}
+		if (!ret && tmp) {
+			long long v;
+
+			if (berth_parse_long(tmp, 0, INT64_MAX, &v))
+				ret = berth_err_set(err, BERTH_EPROTO, "%s: %s is not a number", where, key);
+			else
+				e->slots[i].robot_id = v;
+			free(tmp);
+			tmp = NULL;
+		}
+	}
 	if (!ret)
 		ret = str_field(obj, "secret", &tmp, where, err);
 	if (!ret && tmp && *tmp)

@@ -29,6 +29,13 @@ enum berth_entry_state {
 	BERTH_ENTRY_DELETED,    /* the backend keeps history but the data is gone (KV v2) */
 };
 
+/* One slot's credential, for robots rotated with two slots ("a" and "b"). */
+struct berth_slot_cred {
+	char *name;
+	struct berth_secret *secret;
+	int64_t robot_id;
+};
+
 struct berth_store_entry {
 	enum berth_entry_state state;
 	char *name;                    /* login name the secret belongs to */
@@ -39,9 +46,14 @@ struct berth_store_entry {
 	int64_t robot_id;              /* 0 when unknown */
 	time_t rotated_at;             /* when the active secret was set; 0 unknown */
 	int64_t version;               /* compare-and-set token; 0 = not stored yet */
-	char *slot;                    /* rotation slots: the published slot ("a"/"b"); NULL for one slot */
+	char *slot;                    /* two slots: the published slot ("a"/"b"); NULL otherwise */
+	struct berth_slot_cred slots[2]; /* two slots: each slot's credential (name/secret mirror the published one) */
+	char *pending_slot;            /* two slots: the slot the pending secret is for */
 	char *extra;                   /* backend-private bookkeeping (JSON text), kept across writes */
 };
+
+/* Index of slot "a" (0) or "b" (1); -1 for anything else. */
+int berth_slot_index(const char *slot);
 
 struct berth_store_ops {
 	const char *kind;  /* "file", "vault", "kubernetes" */
