@@ -168,15 +168,22 @@ static int verify_job(size_t k, void *payload, struct berth_err *err)
 	struct target_cb cb = { .r = r, .w = w };
 	int ret = 0;
 
+	const struct berth_secret *secret = e ? e->secret : NULL;
+	bool published = true;
+
 	(void)err;
-	/* Two slots share one store entry: it carries the published slot's login. */
-	if (e && e->name && strcmp(e->name, w->login) && w->slot)
-		return 0;
+	/* Two slots: each slot's own credential; targets carry the published one. */
+	if (w->slot) {
+		int x = berth_slot_index(w->slot);
+
+		secret = e ? e->slots[x].secret : NULL;
+		published = e && e->slot && !strcmp(e->slot, w->slot);
+	}
 	if (!robot) {
 		add_result(r, w, NULL, BERTH_CHECK_MISSING_ROBOT, "not in Harbor (run berth apply)");
 		goto targets;
 	}
-	if (!e || !e->secret || e->state != BERTH_ENTRY_PRESENT) {
+	if (!e || !secret || e->state != BERTH_ENTRY_PRESENT) {
 		add_result(r, w, NULL, BERTH_CHECK_NO_SECRET, w->store_path);
 		goto out;
 	}
@@ -189,7 +196,7 @@ static int verify_job(size_t k, void *payload, struct berth_err *err)
 	{
 		struct berth_err e2 = BERTH_ERR_INIT;
 
-		if (berth_harbor_token(s->harbor, w->login, e->secret, scopes, nex, &g, &e2)) {
+		if (berth_harbor_token(s->harbor, w->login, secret, scopes, nex, &g, &e2)) {
 			add_result(r, w, NULL, BERTH_CHECK_ERROR, e2.msg);
 			goto targets;
 		}
@@ -227,8 +234,14 @@ static int verify_job(size_t k, void *payload, struct berth_err *err)
 	else
 		add_result(r, w, NULL, BERTH_CHECK_OK, NULL);
 targets:
-	if (s->targets && e && e->secret)
-		berth_target_check(s->targets, s->registry, w, k, e->secret, on_target, &cb);
+	if (s->targets && e && e->secret && published) {
+		struct berth_want pw = *w;
+
+		/* Targets carry the published login (for two slots, the published slot's). */
+		pw.login = e->name ? e->name : w->login;
+		cb.w = w;
+		berth_target_check(s->targets, s->registry, &pw, k, e->secret, on_target, &cb);
+	}
 out:
 	for (size_t i = 0; i < nex; i++) {
 		free(ex[i].project);
