@@ -14,12 +14,14 @@ static const char *config_file;
 static bool prune;
 static bool dry_run;
 static long concurrency = 8;
+static bool verify_secrets;
 static const char *output;
 
 static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
 	{ "prune", 0, CLI_OPT_FLAG, &prune, NULL, "delete berth's robots (and their store entries and Secrets) that the config no longer names" },
 	{ "dry-run", 'n', CLI_OPT_FLAG, &dry_run, NULL, "print the plan and change nothing" },
+	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; heal refused ones" },
 	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "robots worked on in parallel (default 8)" },
 	{ "output", 'o', CLI_OPT_STRING, &output, "FMT", "text (default) or json, for --dry-run" },
 	{ NULL },
@@ -35,6 +37,7 @@ static int cmd_apply(int argc, char **argv)
 	struct berth_apply_report report = { 0 };
 	struct berth_buf out = BERTH_BUF_INIT;
 	struct berth_err err = BERTH_ERR_INIT;
+	bool *refused = NULL;
 	int first, ret, fmt;
 
 	ret = cli_parse(&cmd_apply_def, argc, argv, &first);
@@ -56,6 +59,14 @@ static int cmd_apply(int argc, char **argv)
 	if (ret)
 		goto out;
 	po.prune = prune;
+	if (verify_secrets) {
+		if (berth_session_check_secrets(s, &refused, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		po.verify_secrets = true;
+		po.secret_refused = refused;
+	}
 	if (berth_session_plan(s, &po, &plan, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -90,6 +101,7 @@ out:
 	berth_plan_free(plan);
 	berth_session_free(s);
 	berth_config_free(cfg);
+	free(refused);
 	return ret;
 }
 

@@ -13,12 +13,14 @@ static bool detailed_exitcode;
 static const char *output;
 static bool prune;
 static long concurrency = 8;
+static bool verify_secrets;
 
 static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
 	{ "detailed-exitcode", 0, CLI_OPT_FLAG, &detailed_exitcode, NULL, "exit 2 when changes are pending" },
 	{ "output", 'o', CLI_OPT_STRING, &output, "FMT", "text (default) or json" },
 	{ "prune", 0, CLI_OPT_FLAG, &prune, NULL, "plan the deletion of berth's robots and Secrets the config no longer names" },
+	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; heal refused ones" },
 	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "parallel requests while reading state (default 8)" },
 	{ NULL },
 };
@@ -32,6 +34,7 @@ static int cmd_plan(int argc, char **argv)
 	struct berth_plan *plan = NULL;
 	struct berth_buf out = BERTH_BUF_INIT;
 	struct berth_err err = BERTH_ERR_INIT;
+	bool *refused = NULL;
 	int first, ret, fmt;
 
 	ret = cli_parse(&cmd_plan_def, argc, argv, &first);
@@ -53,6 +56,14 @@ static int cmd_plan(int argc, char **argv)
 	if (ret)
 		goto out;
 	po.prune = prune;
+	if (verify_secrets) {
+		if (berth_session_check_secrets(s, &refused, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		po.verify_secrets = true;
+		po.secret_refused = refused;
+	}
 	if (berth_session_plan(s, &po, &plan, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -73,6 +84,7 @@ out:
 	berth_plan_free(plan);
 	berth_session_free(s);
 	berth_config_free(cfg);
+	free(refused);
 	return ret;
 }
 

@@ -19,6 +19,7 @@
 #include "target.h"
 #include "util.h"
 #include "vault.h"
+#include "verify.h"
 #include "xalloc.h"
 
 static bool needs_kube(const struct berth_config *cfg, bool store_only)
@@ -340,6 +341,49 @@ int berth_session_read(struct berth_session *s, struct berth_err *err)
 			s->entries[i] = berth_store_entry_dup(s->entries[i - 1]);
 	return berth_target_state_read(&s->targets, s->publisher, s->wants, s->nwants,
 				       s->opts.concurrency, err);
+}
+
+struct check_job {
+	struct berth_session *s;
+	bool *refused;
+};
+
+static int check_job(size_t k, void *payload, struct berth_err *err)
+{
+	struct check_job *j = payload;
+	const struct berth_want *w = &j->s->wants[k];
+	const struct berth_store_entry *e = j->s->entries[k];
+	const struct berth_secret *secret;
+
+	if (!e || e->state != BERTH_ENTRY_PRESENT)
+		return 0;
+	secret = w->slot ? e->slots[berth_slot_index(w->slot)].secret : e->secret;
+	if (!secret)
+		return 0;
+	return berth_verify_credential(j->s, w->login, secret, &j->refused[k], err);
+}
+
+int berth_session_check_secrets(struct berth_session *s, bool **refused, struct berth_err *err)
+{
+	struct check_job j = { .s = s };
+	struct berth_err *errs = xcalloc(s->nwants + 1, sizeof(*errs));
+	int ret = 0;
+
+	j.refused = xcalloc(s->nwants + 1, sizeof(*j.refused));
+	if (berth_exec_run(s->nwants, s->opts.concurrency, check_job, &j, errs))
+		for (size_t k = 0; k < s->nwants; k++)
+			if (errs[k].code) {
+				*err = errs[k];
+				ret = errs[k].code;
+				break;
+			}
+	free(errs);
+	if (ret) {
+		free(j.refused);
+		return ret;
+	}
+	*refused = j.refused;
+	return 0;
 }
 
 int berth_session_plan(struct berth_session *s, const struct berth_plan_opts *opts,

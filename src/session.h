@@ -72,6 +72,13 @@ void berth_session_free(struct berth_session *s);
  */
 int berth_session_read(struct berth_session *s, struct berth_err *err);
 
+/*
+ * Ask the token service, for every wanted robot with a stored secret,
+ * whether Harbor still accepts it; *refused (caller frees) has one flag per
+ * want. Network I/O (one token request per robot).
+ */
+int berth_session_check_secrets(struct berth_session *s, bool **refused, struct berth_err *err);
+
 /* Plan against what berth_session_read() found. Pure. */
 int berth_session_plan(struct berth_session *s, const struct berth_plan_opts *opts,
 		       struct berth_plan **out, struct berth_err *err);
