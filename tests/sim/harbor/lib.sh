@@ -8,6 +8,9 @@
 #   token [curl args] QUERY           GET /service/token?QUERY (sets STATUS, BODY)
 #   robot_body NAME LEVEL NAMESPACE ACTION... : a RobotCreate body (repository actions)
 #   mkrobot NAME LEVEL NAMESPACE ACTION...    create it as admin; sets RID, RNAME, RSECRET
+#   bulk_robots PREFIX FIRST LAST LEVEL NAMESPACE ACTION...
+#                                     create PREFIX<FIRST..LAST> (zero-padded to LAST's width)
+#                                     as admin through one curl process; sets BULK_OK (201s)
 #   schema NAME "desc"                $BODY is a valid swagger definition NAME
 #   schema_each NAME "desc"           every element of the $BODY array is
 #   has_body_nl "desc"                the last body ended with "\n"
@@ -15,6 +18,11 @@
 SPEC=$SPECS_DIR/harbor-v2.0-swagger.yaml
 sim_start
 ADMIN_PASS=$(ready .harbor.password)
+HARBOR_URL=$(ready .harbor.url)
+# sim.sh looks the URL up with jq on every request; keep Harbor's at hand
+_svc_url() {
+	if [ "$1" = harbor ]; then printf '%s' "$HARBOR_URL"; else jq -r ".$1.url" "$SIM_DIR/ready.json"; fi
+}
 JSON_CT=(-H 'Content-Type: application/json')
 
 api() {
@@ -57,10 +65,26 @@ robot_body() {
 
 mkrobot() {
 	admin POST /robots --data-binary "$(robot_body "$@")"
-	RID=$(jq -r .id <<<"$BODY")
-	RNAME=$(jq -r .name <<<"$BODY")
-	RSECRET=$(jq -r .secret <<<"$BODY")
+	read -r RID RNAME RSECRET < <(jq -r '"\(.id) \(.name) \(.secret)"' <<<"$BODY")
 	[ "$STATUS" = 201 ] || diag "mkrobot $1: status $STATUS: $BODY"
+}
+
+bulk_robots() {
+	local prefix=$1 first=$2 last=$3 level=$4 ns=$5 cfg=$TEST_TMP/bulk.cfg tmpl i sep=
+	shift 5
+	tmpl=$(robot_body NAME "$level" "$ns" "$@" | sed 's/"/\\"/g')
+	{
+		for i in $(seq -w "$first" "$last"); do
+			printf '%s' "$sep"
+			sep=$'next\n'
+			printf 'url = "%s/api/v2.0/robots"\nrequest = "POST"\n' "$HARBOR_URL"
+			printf 'header = "Content-Type: application/json"\nuser = "admin:%s"\n' "$ADMIN_PASS"
+			printf 'cacert = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' "$CA_FILE"
+			printf 'data-binary = "%s"\n' "${tmpl/NAME/$prefix$i}"
+		done
+	} >"$cfg"
+	BULK_OK=$(curl -sS -K "$cfg" | grep -c '^201$')
+	rm -f "$cfg"
 }
 
 schema() {
