@@ -656,7 +656,7 @@ json_t *sim_harbor__catalogue_json(const char *kind)
 	for (const char *const *c = catalogue(kind); c && *c; c++) {
 		const char *colon = strchr(*c, ':');
 
-		json_array_append_new(a, json_pack("{s:s%, s:s}", "action", colon + 1, "resource", *c,
+		json_array_append_new(a, json_pack("{s:s, s:s%}", "action", colon + 1, "resource", *c,
 						   (size_t)(colon - *c)));
 	}
 	return a;
