@@ -339,6 +339,93 @@ int64_t sim_harbor__bind_int64(const struct sim_harbor_qvals *v, const char *nam
 	return (int64_t)f;
 }
 
+/* ---- Link header (handler/base.go Links) -------------------------------------------- */
+
+/* Set page/page_size in raw, re-encode (keys sorted), then unescape once more. */
+static char *link_query(const char *raw, int64_t page, int64_t size)
+{
+	struct sim_harbor_qvals v;
+	struct berth_buf enc = BERTH_BUF_INIT;
+	const struct sim_harbor_qval **sorted;
+	char *un, num[32];
+	size_t n;
+
+	sim_harbor__qvals_parse(&v, raw);
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "page_size" : "page";
+		struct sim_harbor_qval *q = (struct sim_harbor_qval *)sim_harbor__qvals_get(&v, key);
+
+		snprintf(num, sizeof(num), "%" PRId64, k ? size : page);
+		if (!q) {
+			v.items = xrealloc(v.items, sizeof(*v.items) * (v.nitems + 1));
+			q = &v.items[v.nitems++];
+			q->key = xstrdup(key);
+			q->values = NULL;
+			q->nvalues = 0;
+		}
+		for (size_t i = 0; i < q->nvalues; i++)
+			free(q->values[i]);
+		q->values = xrealloc(q->values, sizeof(*q->values));
+		q->values[0] = xstrdup(num);
+		q->nvalues = 1;
+	}
+	n = v.nitems;
+	sorted = xcalloc(n + 1, sizeof(*sorted));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		while (j > 0 && strcmp(sorted[j - 1]->key, v.items[i].key) > 0) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = &v.items[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < sorted[i]->nvalues; j++) {
+			if (enc.len)
+				berth_buf_addch(&enc, '&');
+			sim_harbor__go_escape(&enc, sorted[i]->key);
+			berth_buf_addch(&enc, '=');
+			sim_harbor__go_escape(&enc, sorted[i]->values[j]);
+		}
+	}
+	free(sorted);
+	sim_harbor__qvals_release(&v);
+	un = sim_harbor__go_unescape(enc.buf, enc.len);
+	if (!un)
+		return berth_buf_detach(&enc, NULL);
+	berth_buf_release(&enc);
+	return un;
+}
+
+void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t total, int64_t page,
+		       int64_t size)
+{
+	struct berth_buf links = BERTH_BUF_INIT;
+	char *raw = xstrdup(req->raw_query), *q;
+
+	if (!size)
+		goto out;
+	if (page > 1 && (page - 1) * size < total) {
+		q = link_query(raw, page - 1, size);
+		berth_buf_addf(&links, "<%s?%s>; rel=\"prev\"", req->raw_path, q);
+		free(raw);
+		raw = q; /* the next link is built from the modified URL */
+	}
+	if (size * page < total) {
+		q = link_query(raw, page + 1, size);
+		if (links.len)
+			berth_buf_addstr(&links, " , ");
+		berth_buf_addf(&links, "<%s?%s>; rel=\"next\"", req->raw_path, q);
+		free(q);
+	}
+	if (links.len)
+		sim_resp_header(resp, "Link", links.buf);
+out:
+	free(raw);
+	berth_buf_release(&links);
+}
+
 /* ---- request bodies, decoded the way go-swagger and encoding/json do ------ */
 
 json_t *sim_harbor__body(const struct sim_req *req, struct sim_resp *resp, const char *param)

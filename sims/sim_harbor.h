@@ -174,6 +174,14 @@ void sim_harbor__qvals_release(struct sim_harbor_qvals *v);
 const struct sim_harbor_qval *sim_harbor__qvals_get(const struct sim_harbor_qvals *v, const char *key);
 
 /*
+ * Harbor's Link header (handler/base.go Links): prev/next URLs of the request
+ * path with page and page_size set, the query re-encoded with sorted keys and
+ * unescaped once more (so q shows raw), joined by " , "; none when page_size is 0.
+ */
+void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t total, int64_t page,
+		       int64_t size);
+
+/*
  * Bind a go-swagger int64 query parameter: absent or "" gives def; a value
  * swag.ConvertInt64 rejects appends "NAME in query must be of type int64"
  * to errs (a "\n"-joined list). Returns the value.

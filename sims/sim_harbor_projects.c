@@ -256,20 +256,9 @@ static void project_list(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 	sim_harbor__json(resp, 200, out);
 	snprintf(total_s, sizeof(total_s), "%" PRId64, total);
 	sim_resp_header(resp, "X-Total-Count", total_s);
-	if (total && size) {
-		/* the same Link rules as robots, without a q-dependent rewrite worth simulating here */
-		struct berth_buf links = BERTH_BUF_INIT;
-
-		if (page > 1 && (page - 1) * size < total)
-			berth_buf_addf(&links, "<%s?page=%" PRId64 "&page_size=%" PRId64 ">; rel=\"prev\"",
-				       req->raw_path, page - 1, size);
-		if (size * page < total)
-			berth_buf_addf(&links, "%s<%s?page=%" PRId64 "&page_size=%" PRId64 ">; rel=\"next\"",
-				       links.len ? " , " : "", req->raw_path, page + 1, size);
-		if (links.len)
-			sim_resp_header(resp, "Link", links.buf);
-		berth_buf_release(&links);
-	}
+	/* ListProjects returns early, without a Link, when nothing matched */
+	if (total)
+		sim_harbor__links(resp, req, total, page, size);
 out:
 	free(qdec);
 	free(exact);

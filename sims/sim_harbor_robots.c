@@ -1386,13 +1386,18 @@ struct sort_key {
 	bool desc;
 };
 
-static struct sort_key *cur_sorts;
-static size_t cur_nsorts;
+struct sort_keys {
+	const struct sort_key *keys;
+	size_t n;
+};
 
-static int sort_cmp(const void *a, const void *b)
+static int sort_cmp(const void *a, const void *b, void *arg)
 {
 	const struct sim_harbor_robot *x = *(struct sim_harbor_robot *const *)a;
 	const struct sim_harbor_robot *y = *(struct sim_harbor_robot *const *)b;
+	const struct sort_keys *sk = arg;
+	const struct sort_key *cur_sorts = sk->keys;
+	size_t cur_nsorts = sk->n;
 
 	for (size_t i = 0; i < cur_nsorts; i++) {
 		int c;
@@ -1412,93 +1417,6 @@ static int sort_cmp(const void *a, const void *b)
 			return cur_sorts[i].desc ? -c : c;
 	}
 	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* ---- Link header (handler/base.go Links) -------------------------------------------- */
-
-/* Set page/page_size in raw, re-encode (keys sorted), then unescape once more. */
-static char *link_query(const char *raw, int64_t page, int64_t size)
-{
-	struct sim_harbor_qvals v;
-	struct berth_buf enc = BERTH_BUF_INIT;
-	const struct sim_harbor_qval **sorted;
-	char *un, num[32];
-	size_t n;
-
-	sim_harbor__qvals_parse(&v, raw);
-	for (int k = 0; k < 2; k++) {
-		const char *key = k ? "page_size" : "page";
-		struct sim_harbor_qval *q = (struct sim_harbor_qval *)sim_harbor__qvals_get(&v, key);
-
-		snprintf(num, sizeof(num), "%" PRId64, k ? size : page);
-		if (!q) {
-			v.items = xrealloc(v.items, sizeof(*v.items) * (v.nitems + 1));
-			q = &v.items[v.nitems++];
-			q->key = xstrdup(key);
-			q->values = NULL;
-			q->nvalues = 0;
-		}
-		for (size_t i = 0; i < q->nvalues; i++)
-			free(q->values[i]);
-		q->values = xrealloc(q->values, sizeof(*q->values));
-		q->values[0] = xstrdup(num);
-		q->nvalues = 1;
-	}
-	n = v.nitems;
-	sorted = xcalloc(n + 1, sizeof(*sorted));
-	for (size_t i = 0; i < n; i++) {
-		size_t j = i;
-
-		while (j > 0 && strcmp(sorted[j - 1]->key, v.items[i].key) > 0) {
-			sorted[j] = sorted[j - 1];
-			j--;
-		}
-		sorted[j] = &v.items[i];
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < sorted[i]->nvalues; j++) {
-			if (enc.len)
-				berth_buf_addch(&enc, '&');
-			sim_harbor__go_escape(&enc, sorted[i]->key);
-			berth_buf_addch(&enc, '=');
-			sim_harbor__go_escape(&enc, sorted[i]->values[j]);
-		}
-	}
-	free(sorted);
-	sim_harbor__qvals_release(&v);
-	un = sim_harbor__go_unescape(enc.buf, enc.len);
-	if (!un)
-		return berth_buf_detach(&enc, NULL);
-	berth_buf_release(&enc);
-	return un;
-}
-
-static void add_links(struct sim_resp *resp, const struct sim_req *req, int64_t total, int64_t page,
-		      int64_t size)
-{
-	struct berth_buf links = BERTH_BUF_INIT;
-	char *raw = xstrdup(req->raw_query), *q;
-
-	if (!size)
-		goto out;
-	if (page > 1 && (page - 1) * size < total) {
-		q = link_query(raw, page - 1, size);
-		berth_buf_addf(&links, "<%s?%s>; rel=\"prev\"", req->raw_path, q);
-		free(raw);
-		raw = q; /* the next link is built from the modified URL */
-	}
-	if (size * page < total) {
-		q = link_query(raw, page + 1, size);
-		if (links.len)
-			berth_buf_addstr(&links, " , ");
-		berth_buf_addf(&links, "<%s?%s>; rel=\"next\"", req->raw_path, q);
-		free(q);
-	}
-	if (links.len)
-		sim_resp_header(resp, "Link", links.buf);
-out:
-	free(raw);
-	berth_buf_release(&links);
 }
 
 /* ---- GET /robots ------------------------------------------------------------------- */
@@ -1613,9 +1531,9 @@ static void robot_list(struct sim_harbor *h, const struct sim_harbor_sec *sec, s
 		for (size_t i = 0; i < h->nrobots; i++)
 			if (robot_matches(h->robots[i], &f))
 				matches[nmatch++] = h->robots[i];
-		cur_sorts = sorts;
-		cur_nsorts = nsorts;
-		qsort(matches, nmatch, sizeof(*matches), sort_cmp);
+		struct sort_keys sk = { sorts, nsorts };
+
+		qsort_r(matches, nmatch, sizeof(*matches), sort_cmp, &sk);
 		total = (int64_t)nmatch;
 		for (int64_t i = from; i < to && i < total; i++)
 			json_array_append_new(out, robot_json(h, matches[i]));
@@ -1623,7 +1541,7 @@ static void robot_list(struct sim_harbor *h, const struct sim_harbor_sec *sec, s
 	sim_harbor__json(resp, 200, out);
 	snprintf(total_s, sizeof(total_s), "%" PRId64, total);
 	sim_resp_header(resp, "X-Total-Count", total_s);
-	add_links(resp, req, total, page, size);
+	sim_harbor__links(resp, req, total, page, size);
 out:
 	free(matches);
 	free(sorts);
