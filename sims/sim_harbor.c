@@ -193,6 +193,35 @@ static void method_not_allowed(struct sim_resp *resp, const char *method, const 
 			  method, allowed);
 }
 
+json_t *sim_harbor__time(int64_t ms)
+{
+	char t[32];
+
+	sim_time_ms(t, ms);
+	return json_string(t);
+}
+
+const char *sim_harbor__json_kind(const json_t *v)
+{
+	return json_is_array(v) ? "array" : json_is_string(v) ? "string" : json_is_boolean(v) ? "bool" : "number";
+}
+
+bool sim_harbor__valid_name(const char *s)
+{
+	/* ^[a-z0-9]+(?:[._-][a-z0-9]+)*$ (robot and project names alike) */
+	bool need_alnum = true;
+
+	for (; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))
+			need_alnum = false;
+		else if ((*s == '.' || *s == '_' || *s == '-') && !need_alnum)
+			need_alnum = true;
+		else
+			return false;
+	}
+	return !need_alnum;
+}
+
 /* ---- Go's URL query semantics ---------------------------------------------- */
 
 static int hexval(int c)
@@ -315,28 +344,38 @@ const struct sim_harbor_qval *sim_harbor__qvals_get(const struct sim_harbor_qval
 	return NULL;
 }
 
+bool sim_harbor__convert_int64(const char *raw, int64_t *out)
+{
+	char *end;
+	double f;
+
+	/* swag.ConvertInt64: strconv.ParseFloat, then it must be a JSON integer */
+	errno = 0;
+	f = strtod(raw, &end);
+	if (!*raw || isspace((unsigned char)*raw) || *end || errno || !isfinite(f) ||
+	    f > 9007199254740992.0 || f < -9007199254740992.0 || f != (double)(int64_t)f)
+		return false;
+	*out = (int64_t)f;
+	return true;
+}
+
 int64_t sim_harbor__bind_int64(const struct sim_harbor_qvals *v, const char *name, int64_t def,
 			       struct berth_buf *errs)
 {
 	const struct sim_harbor_qval *q = sim_harbor__qvals_get(v, name);
 	const char *raw;
-	char *end;
-	double f;
+	int64_t n;
 
 	/* go-swagger binds the last value; "" means "use the default" */
 	if (!q || !q->nvalues || !*(raw = q->values[q->nvalues - 1]))
 		return def;
-	/* swag.ConvertInt64: strconv.ParseFloat, then it must be a JSON integer */
-	errno = 0;
-	f = strtod(raw, &end);
-	if (isspace((unsigned char)*raw) || *end || errno || !isfinite(f) || f > 9007199254740992.0 ||
-	    f < -9007199254740992.0 || f != (double)(int64_t)f) {
+	if (!sim_harbor__convert_int64(raw, &n)) {
 		if (errs->len)
 			berth_buf_addch(errs, '\n');
 		berth_buf_addf(errs, "%s in query must be of type int64: \"%s\"", name, raw);
 		return def;
 	}
-	return (int64_t)f;
+	return n;
 }
 
 /* ---- Link header (handler/base.go Links) -------------------------------------------- */
@@ -1036,7 +1075,7 @@ static int role_from_name(const char *s)
 	return -1;
 }
 
-static void member_set(struct sim_harbor_user *u, int64_t project_id, int role)
+void sim_harbor__member_set(struct sim_harbor_user *u, int64_t project_id, int role)
 {
 	for (size_t i = 0; i < u->nmembers; i++) {
 		if (u->members[i].project_id == project_id) {
@@ -1098,7 +1137,7 @@ static void ctl_users(struct sim_harbor *h, struct sim_req *req, struct sim_resp
 		u->realname = xstrdup(json_string_value(json_object_get(body, "realname")));
 	}
 	json_object_foreach(projects, k, v)
-		member_set(u, sim_harbor__project_by_name(h, k)->id, role_from_name(json_string_value(v)));
+		sim_harbor__member_set(u, sim_harbor__project_by_name(h, k)->id, role_from_name(json_string_value(v)));
 	sim_resp_json(resp, 201, json_pack("{s:I}", "user_id", (json_int_t)u->id));
 out:
 	json_decref(body);
@@ -1117,7 +1156,7 @@ static void ctl_members(struct sim_harbor *h, struct sim_req *req, struct sim_re
 	if (!u || !p || r < 0)
 		ctl_error(resp, 400, "need an existing username and project, and a known role");
 	else {
-		member_set(u, p->id, r);
+		sim_harbor__member_set(u, p->id, r);
 		sim_resp_json(resp, 200, json_object());
 	}
 	json_decref(body);
@@ -1137,7 +1176,7 @@ static void ctl_projects(struct sim_harbor *h, struct sim_req *req, struct sim_r
 		ctl_error(resp, 409, "project exists");
 	else {
 		p = sim_harbor__project_add(h, name, json_is_true(json_object_get(body, "public")), u->id);
-		member_set(u, p->id, SIM_HARBOR_ROLE_PROJECT_ADMIN);
+		sim_harbor__member_set(u, p->id, SIM_HARBOR_ROLE_PROJECT_ADMIN);
 		sim_resp_json(resp, 201, json_pack("{s:I}", "project_id", (json_int_t)p->id));
 	}
 	json_decref(body);
@@ -1335,7 +1374,7 @@ struct sim_api *sim_harbor_create(struct sim_world *w)
 	memcpy(h->admin_password, "Hb1", 3);
 	admin = user_add(h, "admin", h->admin_password, true);
 	lib = sim_harbor__project_add(h, "library", true, admin->id);
-	member_set(admin, lib->id, SIM_HARBOR_ROLE_PROJECT_ADMIN);
+	sim_harbor__member_set(admin, lib->id, SIM_HARBOR_ROLE_PROJECT_ADMIN);
 	return api;
 }
 

@@ -212,6 +212,17 @@ int sim_harbor__get_bool(json_t *obj, const char *name, const char *path, bool *
 int sim_harbor__get_kind(json_t *obj, const char *name, const char *path, json_type want,
 			 const char *gotype, json_t **out, struct berth_buf *msg);
 
+/* A JSON time ("2025-01-15T08:30:00.123Z"), new reference. */
+json_t *sim_harbor__time(int64_t ms);
+/* Go's name for a non-object JSON value in "cannot unmarshal X" messages. */
+const char *sim_harbor__json_kind(const json_t *v);
+/* ^[a-z0-9]+(?:[._-][a-z0-9]+)*$ */
+bool sim_harbor__valid_name(const char *s);
+/* swag.ConvertInt64 (a float that is a JSON integer); false when it refuses raw. */
+bool sim_harbor__convert_int64(const char *raw, int64_t *out);
+/* Set (role > 0) or remove (0) a user's role in a project. */
+void sim_harbor__member_set(struct sim_harbor_user *u, int64_t project_id, int role);
+
 /* Look-ups. */
 struct sim_harbor_project *sim_harbor__project_by_name(struct sim_harbor *h, const char *name);
 struct sim_harbor_project *sim_harbor__project_by_id(struct sim_harbor *h, int64_t id);

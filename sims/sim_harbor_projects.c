@@ -14,14 +14,6 @@
 #include <ctype.h>
 #include <strings.h>
 
-static json_t *time_json(int64_t ms)
-{
-	char t[32];
-
-	sim_time_ms(t, ms);
-	return json_string(t);
-}
-
 /* "0001-01-01T00:00:00.000Z": a zero strfmt.DateTime */
 static json_t *zero_time(void)
 {
@@ -74,7 +66,7 @@ static json_t *project_json(struct sim_harbor *h, const struct sim_harbor_sec *s
 	}
 	json_object_set_new(al, "update_time", zero_time());
 	json_object_set_new(o, "cve_allowlist", al);
-	json_object_set_new(o, "creation_time", time_json(p->creation_ms));
+	json_object_set_new(o, "creation_time", sim_harbor__time(p->creation_ms));
 	if (role)
 		json_object_set_new(o, "current_user_role_id", json_integer(role));
 	/* a nil slice: null for callers that are not members */
@@ -87,7 +79,7 @@ static json_t *project_json(struct sim_harbor *h, const struct sim_harbor_sec *s
 		json_object_set_new(o, "owner_name", sim_harbor__jstr(owner->username));
 	json_object_set_new(o, "project_id", json_integer(p->id));
 	json_object_set_new(o, "repo_count", json_integer(0));
-	json_object_set_new(o, "update_time", time_json(p->update_ms));
+	json_object_set_new(o, "update_time", sim_harbor__time(p->update_ms));
 	return o;
 }
 
@@ -288,21 +280,6 @@ static void project_head(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 	sim_harbor__qvals_release(&qv);
 }
 
-static bool valid_project_name(const char *s)
-{
-	bool need_alnum = true;
-
-	for (; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))
-			need_alnum = false;
-		else if ((*s == '.' || *s == '_' || *s == '-') && !need_alnum)
-			need_alnum = true;
-		else
-			return false;
-	}
-	return !need_alnum;
-}
-
 static void project_create(struct sim_harbor *h, const struct sim_harbor_sec *sec, struct sim_req *req,
 			   struct sim_resp *resp)
 {
@@ -325,8 +302,7 @@ static void project_create(struct sim_harbor *h, const struct sim_harbor_sec *se
 		goto out;
 	if (!json_is_object(body) && !json_is_null(body)) {
 		sim_harbor__unprocessable(resp, "parsing project body from \"\" failed, because json: cannot unmarshal %s into Go value of type models.ProjectReq",
-					  json_is_array(body) ? "array" : json_is_string(body) ? "string" :
-					  json_is_boolean(body) ? "bool" : "number");
+					  sim_harbor__json_kind(body));
 		goto out;
 	}
 	md = json_object();
@@ -412,7 +388,7 @@ static void project_create(struct sim_harbor *h, const struct sim_harbor_sec *se
 				  "Project name %s is illegal in length. (greater than 255 or less than 1)", name);
 		goto out;
 	}
-	if (!valid_project_name(name)) {
+	if (!sim_harbor__valid_name(name)) {
 		sim_harbor__error(resp, 400, "BAD_REQUEST",
 				  "project name is not in lower case or contains illegal characters");
 		goto out;
@@ -426,13 +402,7 @@ static void project_create(struct sim_harbor *h, const struct sim_harbor_sec *se
 	p->metadata = md;
 	md = NULL;
 	/* the creator becomes the project's admin member */
-	if (owner->nmembers + 1 > owner->amembers) {
-		owner->amembers = owner->amembers ? owner->amembers * 2 : 4;
-		owner->members = xrealloc(owner->members, sizeof(*owner->members) * owner->amembers);
-	}
-	owner->members[owner->nmembers].project_id = p->id;
-	owner->members[owner->nmembers].role = SIM_HARBOR_ROLE_PROJECT_ADMIN;
-	owner->nmembers++;
+	sim_harbor__member_set(owner, p->id, SIM_HARBOR_ROLE_PROJECT_ADMIN);
 	berth_buf_addstr(&loc, req->path);
 	while (loc.len && loc.buf[loc.len - 1] == '/')
 		loc.buf[--loc.len] = '\0';
@@ -539,7 +509,7 @@ void sim_harbor__systeminfo(struct sim_harbor *h, const struct sim_harbor_sec *s
 		char *url = sim_api_url(h->api);
 		const char *host = strstr(url, "://");
 
-		json_object_set_new(o, "current_time", time_json(sim_now_ms()));
+		json_object_set_new(o, "current_time", sim_harbor__time(sim_now_ms()));
 		json_object_set_new(o, "external_url", json_string(url));
 		json_object_set_new(o, "harbor_version", json_string("v2.13.0-berthsim"));
 		json_object_set_new(o, "has_ca_root", json_false());
@@ -576,13 +546,13 @@ void sim_harbor__current_user(struct sim_harbor *h, const struct sim_harbor_sec 
 	json_object_set_new(o, "admin_role_in_auth", json_false());
 	if (*u->comment)
 		json_object_set_new(o, "comment", sim_harbor__jstr(u->comment));
-	json_object_set_new(o, "creation_time", time_json(u->creation_ms));
+	json_object_set_new(o, "creation_time", sim_harbor__time(u->creation_ms));
 	if (*u->email)
 		json_object_set_new(o, "email", sim_harbor__jstr(u->email));
 	if (*u->realname)
 		json_object_set_new(o, "realname", sim_harbor__jstr(u->realname));
 	json_object_set_new(o, "sysadmin_flag", json_boolean(u->sysadmin));
-	json_object_set_new(o, "update_time", time_json(u->update_ms));
+	json_object_set_new(o, "update_time", sim_harbor__time(u->update_ms));
 	json_object_set_new(o, "user_id", json_integer(u->id));
 	json_object_set_new(o, "username", sim_harbor__jstr(u->username));
 	sim_harbor__json(resp, 200, o);
@@ -638,8 +608,7 @@ void sim_harbor__configurations(struct sim_harbor *h, const struct sim_harbor_se
 			goto out;
 		if (!json_is_object(body) && !json_is_null(body)) {
 			sim_harbor__unprocessable(resp, "parsing configurations body from \"\" failed, because json: cannot unmarshal %s into Go value of type models.Configurations",
-						  json_is_array(body) ? "array" : json_is_string(body) ? "string" :
-						  json_is_boolean(body) ? "bool" : "number");
+						  sim_harbor__json_kind(body));
 			goto out;
 		}
 		if (sim_harbor__get_str(body, "robot_name_prefix", "Configurations.robot_name_prefix", &prefix, &msg) ||

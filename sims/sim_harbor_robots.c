@@ -22,14 +22,6 @@
 
 /* ---- rendering --------------------------------------------------------------- */
 
-static json_t *time_json(int64_t ms)
-{
-	char t[32];
-
-	sim_time_ms(t, ms);
-	return json_string(t);
-}
-
 static json_t *perms_json(struct sim_harbor *h, const struct sim_harbor_robot *r)
 {
 	json_t *arr = json_array();
@@ -83,7 +75,7 @@ static json_t *robot_json(struct sim_harbor *h, const struct sim_harbor_robot *r
 	json_t *o = json_object();
 	char *name = full_name(h, r);
 
-	json_object_set_new(o, "creation_time", time_json(r->creation_ms));
+	json_object_set_new(o, "creation_time", sim_harbor__time(r->creation_ms));
 	if (r->creator_ref)
 		json_object_set_new(o, "creator_ref", json_integer(r->creator_ref));
 	if (*r->creator_type)
@@ -99,7 +91,7 @@ static json_t *robot_json(struct sim_harbor *h, const struct sim_harbor_robot *r
 	json_object_set_new(o, "level", json_string(r->project_id ? "project" : "system"));
 	json_object_set_new(o, "name", sim_harbor__jstr(name));
 	json_object_set_new(o, "permissions", perms_json(h, r));
-	json_object_set_new(o, "update_time", time_json(r->update_ms));
+	json_object_set_new(o, "update_time", sim_harbor__time(r->update_ms));
 	free(name);
 	return o;
 }
@@ -260,8 +252,7 @@ static int decode_robot(json_t *body, const char *type, struct robot_in *in, str
 	in->name = in->description = in->level = in->secret = "";
 	if (!json_is_object(body) && !json_is_null(body)) {
 		berth_buf_addf(&msg, "json: cannot unmarshal %s into Go value of type models.%s",
-			       json_is_array(body) ? "array" : json_is_string(body) ? "string" :
-			       json_is_boolean(body) ? "bool" : "number", type);
+			       sim_harbor__json_kind(body), type);
 		goto fail;
 	}
 #define P(field) (berth_buf_reset(&path), berth_buf_addf(&path, "%s.%s", type, field), path.buf)
@@ -311,8 +302,7 @@ static int decode_robot(json_t *body, const char *type, struct robot_in *in, str
 		}
 		if (!json_is_object(v)) {
 			berth_buf_addf(&msg, "json: cannot unmarshal %s into Go struct field %s.permissions of type models.RobotPermission",
-				       json_is_array(v) ? "array" : json_is_string(v) ? "string" :
-				       json_is_boolean(v) ? "bool" : "number", type);
+				       sim_harbor__json_kind(v), type);
 			goto fail;
 		}
 		if (sim_harbor__get_str(v, "kind", P("permissions.kind"), &p->kind, &msg) ||
@@ -332,8 +322,7 @@ static int decode_robot(json_t *body, const char *type, struct robot_in *in, str
 			}
 			if (!json_is_object(a)) {
 				berth_buf_addf(&msg, "json: cannot unmarshal %s into Go struct field %s.permissions.access of type models.Access",
-					       json_is_array(a) ? "array" : json_is_string(a) ? "string" :
-					       json_is_boolean(a) ? "bool" : "number", type);
+					       sim_harbor__json_kind(a), type);
 				goto fail;
 			}
 			if (sim_harbor__get_str(a, "resource", P("permissions.access.resource"), &x->resource, &msg) ||
@@ -356,25 +345,6 @@ out:
 }
 
 /* ---- validation (robot.go validateName / validate) --------------------------- */
-
-static bool valid_name(const char *s)
-{
-	/* ^[a-z0-9]+(?:[._-][a-z0-9]+)*$ */
-	bool need_alnum = true;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) {
-			need_alnum = false;
-		} else if ((*s == '.' || *s == '_' || *s == '-') && !need_alnum) {
-			need_alnum = true;
-		} else {
-			return false;
-		}
-	}
-	return !need_alnum;
-}
 
 static int validate(struct sim_resp *resp, int64_t d, const char *level, const struct robot_in *in)
 {
@@ -591,7 +561,7 @@ static void robot_create(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 	if (!body || decode_robot(body, "RobotCreate", &in, resp, "robot"))
 		goto out;
 	/* the checks run in this order: name, body, access, creator, project, insert */
-	if (!valid_name(in.name)) {
+	if (!sim_harbor__valid_name(in.name)) {
 		sim_harbor__error(resp, 400, "BAD_REQUEST",
 				  "robot name is not in lower case or contains illegal characters");
 		goto out;
@@ -664,7 +634,7 @@ static void robot_create(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 
 	name = full_name(h, r);
 	created = json_object();
-	json_object_set_new(created, "creation_time", time_json(r->creation_ms));
+	json_object_set_new(created, "creation_time", sim_harbor__time(r->creation_ms));
 	json_object_set_new(created, "expires_at", json_integer(r->expires_at));
 	json_object_set_new(created, "id", json_integer(r->id));
 	json_object_set_new(created, "name", sim_harbor__jstr(name));
@@ -1651,8 +1621,7 @@ static void robot_refresh(struct sim_harbor *h, const struct sim_harbor_sec *sec
 		goto out;
 	if (!json_is_object(body) && !json_is_null(body)) {
 		sim_harbor__unprocessable(resp, "parsing robotSec body from \"\" failed, because json: cannot unmarshal %s into Go value of type models.RobotSec",
-					  json_is_array(body) ? "array" : json_is_string(body) ? "string" :
-					  json_is_boolean(body) ? "bool" : "number");
+					  sim_harbor__json_kind(body));
 		goto out;
 	}
 	if (sim_harbor__get_str(body, "secret", "RobotSec.secret", &secret, &msg)) {
@@ -1699,10 +1668,6 @@ void sim_harbor__robots(struct sim_harbor *h, const struct sim_harbor_sec *sec, 
 			struct sim_resp *resp, const char *rest)
 {
 	const char *m = req->method;
-	struct sim_harbor_qvals none = { 0 };
-	struct sim_harbor_qval idv;
-	struct berth_buf errs = BERTH_BUF_INIT;
-	char *seg;
 	int64_t id;
 
 	if (!*rest) {
@@ -1724,15 +1689,8 @@ void sim_harbor__robots(struct sim_harbor *h, const struct sim_harbor_sec *sec, 
 		return;
 	}
 	/* bind robot_id (int64, in path) */
-	seg = xstrdup(rest + 1);
-	idv.key = (char *)"robot_id";
-	idv.values = &seg;
-	idv.nvalues = 1;
-	none.items = &idv;
-	none.nitems = 1;
-	id = sim_harbor__bind_int64(&none, "robot_id", 0, &errs);
-	if (errs.len) {
-		sim_harbor__unprocessable(resp, "robot_id in path must be of type int64: \"%s\"", seg);
+	if (!sim_harbor__convert_int64(rest + 1, &id)) {
+		sim_harbor__unprocessable(resp, "robot_id in path must be of type int64: \"%s\"", rest + 1);
 	} else if (!strcmp(m, "GET")) {
 		robot_get(h, sec, id, resp);
 	} else if (!strcmp(m, "PUT")) {
@@ -1742,6 +1700,4 @@ void sim_harbor__robots(struct sim_harbor *h, const struct sim_harbor_sec *sec, 
 	} else {
 		robot_delete(h, sec, id, resp);
 	}
-	free(seg);
-	berth_buf_release(&errs);
 }
