@@ -1,7 +1,9 @@
 /* modules.c - the table of simulated APIs, in ready.json order. */
 #include "compat.h"
 #include "modules.h"
+#include "sim_harbor.h"
 
 const struct sim_module sim_modules[] = {
+	{ "harbor", sim_harbor_create, sim_harbor_describe },
 	{ NULL, NULL, NULL },
 };
