@@ -102,8 +102,12 @@ static void expectations(const struct berth_session *s, const struct berth_robot
 				continue;
 			if (!strcmp(p->access[j].action, "pull"))
 				pull = true;
-			if (!strcmp(p->access[j].action, "push"))
-				push = pull = true; /* push implies pull for robots */
+			/* Harbor lets push imply pull for project-level robots only. */
+			if (!strcmp(p->access[j].action, "push")) {
+				push = true;
+				if (!strcmp(rc->level, "project"))
+					pull = true;
+			}
 		}
 		if (!pull && !push)
 			continue;
