@@ -1,7 +1,9 @@
 /* modules.c - the table of simulated APIs, in ready.json order. */
 #include "compat.h"
 #include "modules.h"
+#include "sim_vault.h"
 
 const struct sim_module sim_modules[] = {
+	{ "vault", sim_vault_create, sim_vault_describe },
 	{ NULL, NULL, NULL },
 };
