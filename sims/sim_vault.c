@@ -233,6 +233,11 @@ void sim_vault_quote(struct berth_buf *b, const char *s)
 	berth_buf_addch(b, '"');
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* ---- replies --------------------------------------------------------------- */
 
 json_t *sim_vault_envelope(const struct sim_vault_req *r, json_t *data, const char *mount_type)
@@ -243,8 +248,44 @@ json_t *sim_vault_envelope(const struct sim_vault_req *r, json_t *data, const ch
 			 mount_type);
 }
 
+/* A copy of v with the keys of every object sorted: Go marshals maps that way. */
+static json_t *sorted(json_t *v)
+{
+	const char **keys, *k;
+	size_t i, n;
+	json_t *out, *e;
+
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, e)
+			json_array_append_new(out, sorted(e));
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref(v);
+	n = json_object_size(v);
+	keys = xmalloc(sizeof(*keys) * (n + 1));
+	i = 0;
+	json_object_foreach(v, k, e)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_cstr);
+	out = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(out, keys[i], sorted(json_object_get(v, keys[i])));
+	free(keys);
+	return out;
+}
+
 void sim_vault_send(struct sim_vault_req *r, int status, json_t *j)
 {
+	json_t *data = json_object_get(j, "data");
+	json_t *meta = json_object_get(json_object_get(j, "auth"), "metadata");
+
+	/* The envelope and auth are Go structs (field order); data and metadata are maps. */
+	if (json_is_object(data) && json_object_get(j, "request_id"))
+		json_object_set_new(j, "data", sorted(data));
+	if (json_is_object(meta))
+		json_object_set_new(json_object_get(j, "auth"), "metadata", sorted(meta));
 	sim_resp_json(r->resp, status, j);
 	r->resp->content_type = xstrdup("application/json");
 	sim_resp_header(r->resp, "Cache-Control", "no-store");
