@@ -107,8 +107,7 @@ void sim_vault_uuid(char out[40])
 		BERTH_BUG("random source failed");
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 40,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
 		 b[13], b[14], b[15]);
 }
@@ -323,8 +322,8 @@ void sim_vault_denied(struct sim_vault_req *r)
 
 struct acl_walk {
 	const char *path;
-	long best;          /* length of the longest matching prefix, -1 none */
-	unsigned caps;      /* union of the rules with that prefix */
+	long best;     /* length of the longest matching prefix, -1 none */
+	unsigned caps; /* union of the rules with that prefix */
 };
 
 static void walk_rules(struct acl_walk *w, const struct sim_vault_rules *rules)
@@ -465,7 +464,8 @@ int sim_vault_parse_caps(const json_t *arr, unsigned *caps)
 
 static int cmp_json_str(const void *a, const void *b)
 {
-	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
 }
 
 /* Add name to the set of names (an array kept sorted and unique). */
@@ -513,12 +513,15 @@ int sim_vault_parse_policies(const json_t *arr, json_t *names, struct sim_vault_
 		}
 		prefix = json_string_value(json_object_get(p, "path_prefix"));
 		if (!prefix) {
-			berth_buf_addf(why, "policies[%zu]: a name or {path_prefix, capabilities}", i);
+			berth_buf_addf(why, "policies[%zu]: a name or {path_prefix, capabilities}",
+				       i);
 			return -1;
 		}
 		if (sim_vault_parse_caps(json_object_get(p, "capabilities"), &caps)) {
-			berth_buf_addf(why, "policies[%zu]: capabilities: an array of read, create, "
-				       "update, patch, delete, list, sudo, deny", i);
+			berth_buf_addf(why,
+				       "policies[%zu]: capabilities: an array of read, create, "
+				       "update, patch, delete, list, sudo, deny",
+				       i);
 			return -1;
 		}
 		name = json_string_value(json_object_get(p, "name"));
@@ -862,9 +865,10 @@ static void serve_v1(struct sim_vault_req *r, const char *p)
 	if (!rest)
 		return;
 	r->path = r->op == SIM_VAULT_LIST && !berth_ends_with(rest, "/") ? xasprintf("%s/", rest)
-									  : xstrdup(rest);
+									 : xstrdup(rest);
 	r->full = *r->ns ? xasprintf("%s/%s", r->ns, r->path) : xstrdup(r->path);
-	if ((r->op == SIM_VAULT_WRITE || r->op == SIM_VAULT_PATCH) && berth_ends_with(r->path, "/")) {
+	if ((r->op == SIM_VAULT_WRITE || r->op == SIM_VAULT_PATCH) &&
+	    berth_ends_with(r->path, "/")) {
 		sim_vault_error(r, 400, "cannot write to a path ending in '/'");
 		return;
 	}
@@ -900,7 +904,8 @@ static void serve_v1(struct sim_vault_req *r, const char *p)
 			no_handler(r);
 		return;
 	}
-	sim_vault_kv_serve(r, m, strlen(r->full) >= strlen(m->path) ? r->full + strlen(m->path) : "");
+	sim_vault_kv_serve(r, m,
+			   strlen(r->full) >= strlen(m->path) ? r->full + strlen(m->path) : "");
 }
 
 static void handle(struct sim_api *api, struct sim_req *req, struct sim_resp *resp)
@@ -959,8 +964,8 @@ json_t *sim_vault_describe(struct sim_api *api)
 	char *url = sim_api_url(api);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "url", url, "root_token",
 			      v->root_token, "kv2_mount", "secret", "kv1_mount", "kv",
-			      "kubernetes_mount", "kubernetes", "approle_mount", "approle", "control",
-			      "/_sim/vault/");
+			      "kubernetes_mount", "kubernetes", "approle_mount", "approle",
+			      "control", "/_sim/vault/");
 
 	free(url);
 	return j;

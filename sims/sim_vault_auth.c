@@ -19,7 +19,8 @@
 
 #define SYSTEM_MAX_TTL_S 2764800 /* 768h: Vault's default and maximum lease TTL */
 
-static const char invalid_token_msg[] = "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n";
+static const char invalid_token_msg[] =
+	"2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n";
 
 /* ---- tokens ------------------------------------------------------------------ */
 
@@ -119,7 +120,8 @@ static json_t *auth_block(const struct sim_vault_token *t, int64_t lease_s)
 			 "token_policies", t->policies, "metadata",
 			 t->meta ? json_deep_copy(t->meta) : json_null(), "lease_duration",
 			 (json_int_t)lease_s, "renewable", t->renewable, "entity_id", t->entity_id,
-			 "token_type", "service", "orphan", t->orphan, "mfa_requirement", "num_uses", 0);
+			 "token_type", "service", "orphan", t->orphan, "mfa_requirement",
+			 "num_uses", 0);
 }
 
 static json_t *time_or_null(int64_t ms)
@@ -140,17 +142,17 @@ static void lookup_self(struct sim_vault_req *r)
 	char issue[48];
 
 	sim_vault_time(issue, t->creation_ms * 1000000LL);
-	data = json_pack("{s:s, s:I, s:I, s:s, s:s, s:o, s:I, s:s, s:s, s:o, s:i, s:b, s:s, s:O, "
-			 "s:b, s:I, s:s}",
-			 "accessor", t->accessor, "creation_time", (json_int_t)(t->creation_ms / 1000),
-			 "creation_ttl", (json_int_t)t->creation_ttl_s, "display_name", t->display_name,
-			 "entity_id", t->entity_id, "expire_time", time_or_null(t->expire_ms),
-			 "explicit_max_ttl", (json_int_t)(t->explicit_max ? t->max_ttl_s : 0), "id",
-			 t->id, "issue_time", issue, "meta",
-			 t->meta ? json_deep_copy(t->meta) : json_null(), "num_uses", 0, "orphan",
-			 t->orphan, "path", t->path, "policies", t->policies, "renewable", t->renewable,
-			 "ttl", (json_int_t)(t->expire_ms ? (t->expire_ms - now) / 1000 : 0), "type",
-			 "service");
+	data = json_pack(
+		"{s:s, s:I, s:I, s:s, s:s, s:o, s:I, s:s, s:s, s:o, s:i, s:b, s:s, s:O, "
+		"s:b, s:I, s:s}",
+		"accessor", t->accessor, "creation_time", (json_int_t)(t->creation_ms / 1000),
+		"creation_ttl", (json_int_t)t->creation_ttl_s, "display_name", t->display_name,
+		"entity_id", t->entity_id, "expire_time", time_or_null(t->expire_ms),
+		"explicit_max_ttl", (json_int_t)(t->explicit_max ? t->max_ttl_s : 0), "id", t->id,
+		"issue_time", issue, "meta", t->meta ? json_deep_copy(t->meta) : json_null(),
+		"num_uses", 0, "orphan", t->orphan, "path", t->path, "policies", t->policies,
+		"renewable", t->renewable, "ttl",
+		(json_int_t)(t->expire_ms ? (t->expire_ms - now) / 1000 : 0), "type", "service");
 	sim_vault_send(r, 200, sim_vault_envelope(r, data, "token"));
 }
 
@@ -174,7 +176,8 @@ static void renew_self(struct sim_vault_req *r)
 		return;
 	}
 	ttl_ms = (increment > 0 ? increment : t->ttl_s) * 1000;
-	max_s = t->max_ttl_s > 0 && t->max_ttl_s < SYSTEM_MAX_TTL_S ? t->max_ttl_s : SYSTEM_MAX_TTL_S;
+	max_s = t->max_ttl_s > 0 && t->max_ttl_s < SYSTEM_MAX_TTL_S ? t->max_ttl_s
+								    : SYSTEM_MAX_TTL_S;
 	max_valid_ms = t->creation_ms + max_s * 1000 - now;
 	if (max_valid_ms <= 0) {
 		sim_vault_error(r, 500, "past the max TTL, cannot renew");
@@ -185,8 +188,10 @@ static void renew_self(struct sim_vault_req *r)
 
 		sim_vault_duration(want, ttl_ms / 1000);
 		sim_vault_duration(cap, max_valid_ms / 1000);
-		w = xasprintf("TTL of \"%s\" exceeded the effective max_ttl of \"%s\"; TTL value is "
-			      "capped accordingly", want, cap);
+		w = xasprintf(
+			"TTL of \"%s\" exceeded the effective max_ttl of \"%s\"; TTL value is "
+			"capped accordingly",
+			want, cap);
 		warnings = json_pack("[s]", w);
 		free(w);
 		ttl_ms = max_valid_ms;

@@ -71,7 +71,7 @@ static char *trim_slashes(const char *s)
 	return xstrndup(s, n);
 }
 
-/* The Vault namespace of a control body ("vault_namespace"), checked to exist. New string or NULL. */
+/* The body's "vault_namespace", checked to exist: a new string, or NULL with why set. */
 static char *body_namespace(struct sim_vault *v, const json_t *body, struct berth_buf *why)
 {
 	const char *ns = json_string_value(json_object_get(body, "vault_namespace"));
@@ -517,7 +517,8 @@ void sim_vault_control(struct sim_vault *v, struct sim_req *req, struct sim_resp
 	if (req->body.len) {
 		body = sim_body_json(req);
 		if (!json_is_object(body)) {
-			sim_resp_json(resp, 400, json_pack("{s:s}", "error", "body must be a JSON object"));
+			sim_resp_json(resp, 400,
+				      json_pack("{s:s}", "error", "body must be a JSON object"));
 			goto out;
 		}
 	}
@@ -525,7 +526,8 @@ void sim_vault_control(struct sim_vault *v, struct sim_req *req, struct sim_resp
 	if (out)
 		sim_resp_json(resp, 200, out);
 	else
-		sim_resp_json(resp, 400, json_pack("{s:s}", "error", why.len ? why.buf : "bad request"));
+		sim_resp_json(resp, 400,
+			      json_pack("{s:s}", "error", why.len ? why.buf : "bad request"));
 out:
 	json_decref(body);
 	berth_buf_release(&why);

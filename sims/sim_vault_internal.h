@@ -141,7 +141,7 @@ struct sim_vault_secret {
 };
 
 struct sim_vault_mount {
-	char *path;            /* full path with trailing '/', namespace first: "secret/", "team-a/secret/" */
+	char *path;            /* full path, trailing '/', namespace first: "team-a/secret/" */
 	char *ns;              /* namespace ("" for the root namespace) */
 	char *rel;             /* path inside its namespace: "secret/" */
 	int version;           /* enum sim_vault_kv */
@@ -229,7 +229,10 @@ struct sim_vault_req {
 
 /* ---- sim_vault.c: replies, ids, time, ACL ---------------------------------- */
 
-/* A new envelope: request_id, lease_id "", renewable, lease_duration 0, data (stolen, may be NULL), ... */
+/*
+ * A new envelope: request_id, lease_id "", renewable false, lease_duration 0,
+ * data (stolen, may be NULL), wrap_info, warnings and auth null, mount_type.
+ */
 json_t *sim_vault_envelope(const struct sim_vault_req *r, json_t *data, const char *mount_type);
 /* Send j (stolen) with status as application/json. */
 void sim_vault_send(struct sim_vault_req *r, int status, json_t *j);
@@ -258,7 +261,7 @@ bool sim_vault_has_access_under(const struct sim_vault_req *r, const char *prefi
 
 /* Parse a capability list ("read", "create", ...); -1 on an unknown name. */
 int sim_vault_parse_caps(const json_t *arr, unsigned *caps);
-/* Parse a "policies" array of names and {path_prefix, capabilities} objects into names and rules. */
+/* Parse a "policies" array (names and {path_prefix, capabilities}) into names and rules. */
 int sim_vault_parse_policies(const json_t *arr, json_t *names, struct sim_vault_rules *rules,
 			     struct berth_buf *why);
 void sim_vault_rules_release(struct sim_vault_rules *rules);

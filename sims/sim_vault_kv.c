@@ -50,8 +50,7 @@ void sim_vault_mount_free(struct sim_vault_mount *m)
 	free(m);
 }
 
-static struct sim_vault_secret *secret_new(struct sim_vault_mount *m, const char *key,
-					   int64_t now)
+static struct sim_vault_secret *secret_new(struct sim_vault_mount *m, const char *key, int64_t now)
 {
 	struct sim_vault_secret *s = xcalloc(1, sizeof(*s));
 
@@ -209,7 +208,8 @@ static int weak_int(const json_t *v, int64_t *out)
 		*out = json_is_true(v);
 		return 0;
 	}
-	if (json_is_string(v) && !berth_parse_long(json_string_value(v), LLONG_MIN, LLONG_MAX, &n)) {
+	if (json_is_string(v) &&
+	    !berth_parse_long(json_string_value(v), LLONG_MIN, LLONG_MAX, &n)) {
 		*out = n;
 		return 0;
 	}
@@ -238,7 +238,9 @@ static bool cas_ok(struct sim_vault_req *r, const struct sim_vault_mount *m,
 			return false;
 		}
 		if ((uint64_t)want != current) {
-			sim_vault_error(r, 400, "check-and-set parameter did not match the current version");
+			sim_vault_error(
+				r, 400,
+				"check-and-set parameter did not match the current version");
 			return false;
 		}
 		return true;
@@ -313,7 +315,8 @@ static void kv1_serve(struct sim_vault_req *r, struct sim_vault_mount *m, const 
 			sim_vault_error(r, 404, NULL);
 			return;
 		}
-		sim_vault_send(r, 200, sim_vault_envelope(r, json_pack("{s:o}", "keys", keys), "kv"));
+		sim_vault_send(r, 200,
+			       sim_vault_envelope(r, json_pack("{s:o}", "keys", keys), "kv"));
 		return;
 	case SIM_VAULT_READ:
 		if (!sim_vault_check(r, r->full, SIM_VAULT_CAP_READ))
@@ -419,7 +422,8 @@ static json_t *body_data(struct sim_vault_req *r)
 static void reply_written(struct sim_vault_req *r, const struct sim_vault_secret *s,
 			  const struct sim_vault_version *vm)
 {
-	sim_vault_send(r, 200, sim_vault_envelope(r, version_meta(s, s->current_version, vm), "kv"));
+	sim_vault_send(r, 200,
+		       sim_vault_envelope(r, version_meta(s, s->current_version, vm), "kv"));
 }
 
 static void data_write(struct sim_vault_req *r, struct sim_vault_mount *m, const char *key)
@@ -456,8 +460,8 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 		if (json_is_null(v))
 			json_object_del(target, k);
 		else
-			json_object_set_new(target, k,
-					    merge_patch(json_incref(json_object_get(target, k)), v));
+			json_object_set_new(
+				target, k, merge_patch(json_incref(json_object_get(target, k)), v));
 	}
 	return target;
 }
@@ -575,8 +579,10 @@ static json_t *parse_custom_metadata(struct sim_vault_req *r, const json_t *in, 
 		}
 	}
 	if (json_object_size(out) > 64) {
-		berth_buf_addf(&msg, "custom_metadata validation failed: payload must contain at most "
-			       "64 keys, provided %zu", json_object_size(out));
+		berth_buf_addf(&msg,
+			       "custom_metadata validation failed: payload must contain at most "
+			       "64 keys, provided %zu",
+			       json_object_size(out));
 		json_array_append_new(errs, json_string(msg.buf));
 		berth_buf_reset(&msg);
 	} else {
@@ -587,15 +593,19 @@ static json_t *parse_custom_metadata(struct sim_vault_req *r, const json_t *in, 
 				continue;
 			vl = json_string_length(v);
 			if (!kl || kl > 128) {
-				berth_buf_addf(&msg, "custom_metadata validation failed: length of key "
-					       "\"%s\" is %zu but must be 0 < len(key) <= 128", k, kl);
+				berth_buf_addf(&msg,
+					       "custom_metadata validation failed: length of key "
+					       "\"%s\" is %zu but must be 0 < len(key) <= 128",
+					       k, kl);
 				json_array_append_new(errs, json_string(msg.buf));
 				berth_buf_reset(&msg);
 			}
 			if (!vl || vl > 512) {
-				berth_buf_addf(&msg, "custom_metadata validation failed: length of value "
-					       "for key \"%s\" is %zu but must be 0 < len(value) <= 512",
-					       k, vl);
+				berth_buf_addf(
+					&msg,
+					"custom_metadata validation failed: length of value "
+					"for key \"%s\" is %zu but must be 0 < len(value) <= 512",
+					k, vl);
 				json_array_append_new(errs, json_string(msg.buf));
 				berth_buf_reset(&msg);
 			}
@@ -691,7 +701,7 @@ static void metadata_write(struct sim_vault_req *r, struct sim_vault_mount *m, c
 	}
 	if (f.has_cas && m->cas_required && !f.cas_required)
 		warnings = json_pack("[s]", "\"cas_required\" set to false, but is mandated by "
-				     "backend config. This value will be ignored.");
+					    "backend config. This value will be ignored.");
 	if (!s)
 		s = secret_new(m, key, sim_vault_now_ns());
 	if (f.has_max)
@@ -790,12 +800,14 @@ static void versions_action(struct sim_vault_req *r, struct sim_vault_mount *m, 
 	}
 	if (!n) {
 		/* The capitalisation differs between the two handlers. */
-		sim_vault_error(r, 400, act == ACT_DESTROY ? "no version number provided"
-							   : "No version number provided");
+		sim_vault_error(r, 400,
+				act == ACT_DESTROY ? "no version number provided"
+						   : "No version number provided");
 		return;
 	}
 	for (size_t i = 0; s && i < n; i++) {
-		struct sim_vault_version *vm = vers[i] > 0 ? version_get(s, (uint64_t)vers[i]) : NULL;
+		struct sim_vault_version *vm =
+			vers[i] > 0 ? version_get(s, (uint64_t)vers[i]) : NULL;
 
 		if (!vm || vm->destroyed)
 			continue;
@@ -827,12 +839,13 @@ static void config_serve(struct sim_vault_req *r, struct sim_vault_mount *m)
 
 	if (r->op == SIM_VAULT_READ) {
 		sim_vault_duration(dva, m->dva_s < 0 ? -1 : m->dva_s);
-		sim_vault_send(r, 200,
-			       sim_vault_envelope(r, json_pack("{s:b, s:s, s:I}", "cas_required",
-							       m->cas_required, "delete_version_after",
-							       dva, "max_versions",
-							       (json_int_t)m->max_versions),
-						  "kv"));
+		sim_vault_send(
+			r, 200,
+			sim_vault_envelope(r,
+					   json_pack("{s:b, s:s, s:I}", "cas_required",
+						     m->cas_required, "delete_version_after", dva,
+						     "max_versions", (json_int_t)m->max_versions),
+					   "kv"));
 		return;
 	}
 	if (r->op != SIM_VAULT_WRITE) {
@@ -922,7 +935,8 @@ static void kv2_serve(struct sim_vault_req *r, struct sim_vault_mount *m, const 
 
 	/* Writes to data/ and metadata/ are create or update by the key's existence. */
 	if (r->op == SIM_VAULT_WRITE && (is_data || is_meta) && slash)
-		cap = sim_vault_map_get(&m->keys, key) ? SIM_VAULT_CAP_UPDATE : SIM_VAULT_CAP_CREATE;
+		cap = sim_vault_map_get(&m->keys, key) ? SIM_VAULT_CAP_UPDATE
+						       : SIM_VAULT_CAP_CREATE;
 	if (!sim_vault_check(r, r->full, cap))
 		goto out;
 
@@ -934,7 +948,8 @@ static void kv2_serve(struct sim_vault_req *r, struct sim_vault_mount *m, const 
 		if (is_data || is_meta || !strcmp(seg, "delete") || !strcmp(seg, "undelete") ||
 		    !strcmp(seg, "destroy"))
 			not_found_with(r, NULL,
-				       json_pack("[s]", "Non-listing operations on the root of a K/V "
+				       json_pack("[s]",
+						 "Non-listing operations on the root of a K/V "
 						 "v2 mount are not supported."));
 		else
 			invalid_path(r);

@@ -27,8 +27,7 @@ void sim_vault_map_init(struct sim_vault_map *m)
 	m->count = 0;
 }
 
-static struct sim_vault_map_entry **slot(const struct sim_vault_map *m, const char *key,
-					 uint64_t h)
+static struct sim_vault_map_entry **slot(const struct sim_vault_map *m, const char *key, uint64_t h)
 {
 	struct sim_vault_map_entry **p = &m->buckets[h & (m->nbuckets - 1)];
 

@@ -59,10 +59,11 @@ void sim_vault_health(struct sim_vault *v, struct sim_req *req, struct sim_resp 
 	}
 	if (ok_param(req, "standbyok", &standby_ok) || ok_param(req, "perfstandbyok", &perf_ok) ||
 	    status_param(req, "uninitcode", &uninit) || status_param(req, "sealedcode", &sealed) ||
-	    status_param(req, "standbycode", &standby) || status_param(req, "activecode", &active) ||
-	    status_param(req, "drsecondarycode", &dr) ||
+	    status_param(req, "standbycode", &standby) ||
+	    status_param(req, "activecode", &active) || status_param(req, "drsecondarycode", &dr) ||
 	    status_param(req, "performancestandbycode", &perf) ||
-	    status_param(req, "haunhealthycode", &ha) || status_param(req, "removedcode", &removed)) {
+	    status_param(req, "haunhealthycode", &ha) ||
+	    status_param(req, "removedcode", &removed)) {
 		plain_error(resp, 400);
 		return;
 	}
@@ -76,18 +77,20 @@ void sim_vault_health(struct sim_vault *v, struct sim_req *req, struct sim_resp 
 	else if (v->standby)
 		code = standby_ok ? active : standby;
 
-	body = json_pack("{s:b, s:b, s:b, s:b, s:s, s:s, s:I, s:s, s:b, s:i, s:i, s:i}",
-			 "initialized", v->initialized, "sealed", v->sealed || !v->initialized,
-			 "standby", v->standby || v->perf_standby, "performance_standby",
-			 v->perf_standby, "replication_performance_mode", "disabled",
-			 "replication_dr_mode", "disabled", "server_time_utc", (json_int_t)time(NULL),
-			 "version", VAULT_VERSION, "enterprise", v->namespaces.count > 0,
-			 "echo_duration_ms", 0, "clock_skew_ms", 0,
-			 "replication_primary_canary_age_ms", 0);
+	/* HealthResponse is a Go struct: its fields in declaration order. */
+	body = json_pack("{s:b, s:b, s:b, s:b, s:s, s:s, s:I, s:s, s:b}", "initialized",
+			 v->initialized, "sealed", v->sealed || !v->initialized, "standby",
+			 v->standby || v->perf_standby, "performance_standby", v->perf_standby,
+			 "replication_performance_mode", "disabled", "replication_dr_mode",
+			 "disabled", "server_time_utc", (json_int_t)time(NULL), "version", VAULT_VERSION,
+			 "enterprise", v->namespaces.count > 0);
 	if (!v->sealed && v->initialized) {
 		json_object_set_new(body, "cluster_name", json_string(v->cluster_name));
 		json_object_set_new(body, "cluster_id", json_string(v->cluster_id));
 	}
+	json_object_set_new(body, "echo_duration_ms", json_integer(0));
+	json_object_set_new(body, "clock_skew_ms", json_integer(0));
+	json_object_set_new(body, "replication_primary_canary_age_ms", json_integer(0));
 	/* json.Encoder: a newline after the object; HEAD gets the headers only. */
 	sim_resp_json_nl(resp, code, body);
 	resp->content_type = xstrdup("application/json");
@@ -123,21 +126,21 @@ static json_t *kv_mount_info(const struct sim_vault_mount *m)
 {
 	return json_pack("{s:s, s:{s:i, s:b, s:i}, s:s, s:b, s:b, s:{s:s}, s:s, s:s, s:s, s:s, "
 			 "s:b, s:s, s:s}",
-			 "accessor", m->accessor, "config", "default_lease_ttl", 0, "force_no_cache",
-			 0, "max_lease_ttl", 0, "description",
+			 "accessor", m->accessor, "config", "default_lease_ttl", 0,
+			 "force_no_cache", 0, "max_lease_ttl", 0, "description",
 			 m->version == SIM_VAULT_KV2 ? "key/value secret storage" : "",
 			 "external_entropy_access", 0, "local", 0, "options", "version",
-			 m->version == SIM_VAULT_KV2 ? "2" : "1", "path", m->rel, "plugin_version", "",
-			 "running_plugin_version", "v0.19.0+builtin", "running_sha256", "", "seal_wrap",
-			 0, "type", "kv", "uuid", m->uuid);
+			 m->version == SIM_VAULT_KV2 ? "2" : "1", "path", m->rel, "plugin_version",
+			 "", "running_plugin_version", "v0.19.0+builtin", "running_sha256", "",
+			 "seal_wrap", 0, "type", "kv", "uuid", m->uuid);
 }
 
 static json_t *auth_mount_info(const struct sim_vault_auth_mount *a, const char *rel)
 {
 	return json_pack("{s:s, s:{s:i, s:b, s:i}, s:s, s:b, s:b, s:o, s:s, s:b, s:s}", "accessor",
 			 a->accessor, "config", "default_lease_ttl", 0, "force_no_cache", 0,
-			 "max_lease_ttl", 0, "description", "", "external_entropy_access", 0, "local",
-			 0, "options", json_null(), "path", rel, "seal_wrap", 0, "type",
+			 "max_lease_ttl", 0, "description", "", "external_entropy_access", 0,
+			 "local", 0, "options", json_null(), "path", rel, "seal_wrap", 0, "type",
 			 a->type == SIM_VAULT_AUTH_KUBERNETES ? "kubernetes" : "approle");
 }
 
@@ -157,7 +160,8 @@ static void ui_mounts_list(struct sim_vault_req *r)
 			json_object_set_new(secret, m->rel, kv_mount_info(m));
 	}
 	sim_vault_send(r, 200,
-		       sim_vault_envelope(r, json_pack("{s:o, s:o}", "auth", auth, "secret", secret),
+		       sim_vault_envelope(r,
+					  json_pack("{s:o, s:o}", "auth", auth, "secret", secret),
 					  "system"));
 }
 
@@ -186,7 +190,7 @@ void sim_vault_ui_mounts(struct sim_vault_req *r, const char *rest)
 	if (!berth_ends_with(path.buf, "/"))
 		berth_buf_addch(&path, '/');
 	berth_buf_addstr(&msg, "preflight capability check returned 403, please ensure client's "
-			 "policies grant access to path ");
+			       "policies grant access to path ");
 	sim_vault_quote(&msg, path.buf);
 	full = *r->ns ? xasprintf("%s/%s", r->ns, path.buf) : xstrdup(path.buf);
 	m = sim_vault_mount_find(r->v, full);
@@ -204,10 +208,11 @@ void sim_vault_ui_mounts(struct sim_vault_req *r, const char *rest)
 		goto out;
 	}
 	sim_vault_send(r, 200,
-		       sim_vault_envelope(r,
-					  m ? kv_mount_info(m)
-					    : auth_mount_info(a, a->path + (*r->ns ? strlen(r->ns) + 1 : 0)),
-					  "system"));
+		       sim_vault_envelope(
+			       r,
+			       m ? kv_mount_info(m)
+				 : auth_mount_info(a, a->path + (*r->ns ? strlen(r->ns) + 1 : 0)),
+			       "system"));
 out:
 	free(full);
 	berth_buf_release(&path);
