@@ -82,8 +82,8 @@ void sim_vault_health(struct sim_vault *v, struct sim_req *req, struct sim_resp 
 			 v->initialized, "sealed", v->sealed || !v->initialized, "standby",
 			 v->standby || v->perf_standby, "performance_standby", v->perf_standby,
 			 "replication_performance_mode", "disabled", "replication_dr_mode",
-			 "disabled", "server_time_utc", (json_int_t)time(NULL), "version", VAULT_VERSION,
-			 "enterprise", v->namespaces.count > 0);
+			 "disabled", "server_time_utc", (json_int_t)time(NULL), "version",
+			 VAULT_VERSION, "enterprise", v->namespaces.count > 0);
 	if (!v->sealed && v->initialized) {
 		json_object_set_new(body, "cluster_name", json_string(v->cluster_name));
 		json_object_set_new(body, "cluster_id", json_string(v->cluster_id));
