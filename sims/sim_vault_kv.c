@@ -864,7 +864,7 @@ static void config_serve(struct sim_vault_req *r, struct sim_vault_mount *m)
 	sim_vault_no_content(r);
 }
 
-/* Replace values by null, keeping maps down to depth (0: no limit). */
+/* removeValues: values become null; maps are kept while their level is <= depth (0: no limit). */
 static json_t *subkeys_of(const json_t *in, long depth, long level)
 {
 	json_t *out = json_object(), *v;
@@ -907,7 +907,7 @@ static void subkeys_read(struct sim_vault_req *r, struct sim_vault_mount *m, con
 		not_found_with(r, data, NULL);
 		return;
 	}
-	json_object_set_new(data, "subkeys", subkeys_of(vm->data, (long)depth, 0));
+	json_object_set_new(data, "subkeys", subkeys_of(vm->data, (long)depth, 1));
 	sim_vault_send(r, 200, sim_vault_envelope(r, data, "kv"));
 }
 

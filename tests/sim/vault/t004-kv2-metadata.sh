@@ -80,6 +80,20 @@ is 405 "$STATUS" "GET on delete/: 405"
 vreq POST /v1/secret/delete/no/such -d '{"versions":[1]}'
 is 204 "$STATUS" "delete/ on a missing key: 204"
 
+# metadata PATCH and subkeys
+vreq PATCH /v1/secret/metadata/meta/a -H 'Content-Type: application/merge-patch+json' -d '{"custom_metadata":{"n":null,"team":"ci"}}'
+is 204 "$STATUS" "metadata PATCH: 204"
+vreq GET /v1/secret/metadata/meta/a
+is '{"owner":"berth","team":"ci"}' "$(jb '.data.custom_metadata|tojson')" "metadata PATCH merges custom_metadata (null removes)"
+vreq PATCH /v1/secret/metadata/meta/none -H 'Content-Type: application/merge-patch+json' -d '{"max_versions":1}'
+is '404 ' "$STATUS $BODY" "metadata PATCH on a missing key: 404, no body"
+kv2_put meta/d '{"user":"u","auth":{"basic":{"password":"x"},"token":"y"}}'
+vreq GET /v1/secret/subkeys/meta/d
+is '200 {"auth":{"basic":{"password":null},"token":null},"user":null}' "$STATUS $(jb '.data.subkeys|tojson')" \
+	"subkeys: the structure with values replaced by null"
+vreq GET '/v1/secret/subkeys/meta/d?depth=1'
+is '{"auth":null,"user":null}' "$(jb '.data.subkeys|tojson')" "subkeys ?depth=1 stops at the first level"
+
 # metadata delete removes everything
 vreq DELETE /v1/secret/metadata/meta/c
 is 204 "$STATUS" "metadata delete: 204"
