@@ -50,15 +50,16 @@
  *   namespace ("team-a/secret/data/x"), as a root-namespace policy does.
  *
  * CONTROL ENDPOINTS (JSON in, JSON out; 400 {"error":"..."} on a bad body)
- *   POST /_sim/vault/seal                      -> {"sealed":true}
- *   POST /_sim/vault/unseal                    -> {"sealed":false}
- *   POST /_sim/vault/standby {"standby":true}  -> state (false: active again)
- *   GET|POST /_sim/vault/state {"sealed","standby","performance_standby","initialized"}
- *        any subset of booleans; returns all four
+ *   The state endpoints answer {"sealed","standby","performance_standby","initialized"}.
+ *   POST /_sim/vault/seal                      seal: 503 everywhere but sys/health, seal-status
+ *   POST /_sim/vault/unseal
+ *   POST /_sim/vault/standby {"standby"?=true} standby (false: active again)
+ *   GET|POST /_sim/vault/state {"sealed"?, "standby"?, "performance_standby"?,
+ *        "initialized"?}   any subset of booleans
  *   POST /_sim/vault/tokens {"token"?, "ttl_s"?, "max_ttl_s"?, "renewable"?,
  *        "policies": [NAME | {"path_prefix", "capabilities":[...]}, ...],
  *        "meta"?: {string: string}, "display_name"?}
- *        -> {"token", "accessor"}. ttl_s absent or 0: 768h; max_ttl_s is
+ *        -> {"token", "accessor", "ttl_s"}. ttl_s absent or 0: 768h; max_ttl_s is
  *        an explicit max TTL capping renewals (0: 768h from creation).
  *        Every token also has the "default" policy (lookup/renew/revoke-self).
  *   POST /_sim/vault/tokens/revoke {"token"}   -> {"revoked":bool}
@@ -87,7 +88,17 @@
  *   Capabilities: read create update patch delete list sudo deny. A rule
  *   applies to every path starting with path_prefix (a trailing '*' is
  *   ignored); the longest matching prefix wins, rules with the same prefix
- *   add up, and deny wins.
+ *   add up, and deny wins. Writes need create or update by the existence
+ *   of the key (KV v2: of its metadata), as Vault's existence checks decide.
+ *
+ * NOT SIMULATED: form-encoded bodies, the 32 MB body limit (413), response
+ * wrapping, standby redirects (307), X-Vault-Index (412: use a fault),
+ * auth/token/create and the non-self token endpoints, sys/mounts and other
+ * sys/ endpoints (404 "unsupported path" after the ACL check), Kubernetes
+ * role audiences and JWT claim validation, the newer KV metadata fields
+ * (created_by, deleted_by, last_updated_by), LIST ?exclude_deleted.
+ * mount_type is "kv", "system", "token", "kubernetes" or "approle" by
+ * mount, and "" in bodies Vault marshals inside the plugin (404 shapes 2, 3).
  */
 #include "compat.h"
 #include "sim.h"
