@@ -19,14 +19,11 @@
 static int status_param(const struct sim_req *req, const char *name, int *code)
 {
 	const char *s = sim_param(req, name);
-	char *end;
-	long v;
+	long long v;
 
 	if (!s)
 		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < INT_MIN || v > INT_MAX)
+	if (berth_parse_long(s, INT_MIN, INT_MAX, &v))
 		return -1;
 	*code = (int)v;
 	return 0;
