@@ -384,12 +384,15 @@ int berth_apply(const struct berth_apply_ctx *ctx, const struct berth_plan *plan
 		return berth_err_set(err, BERTH_ECONFIG,
 				     "the plan has %zu error%s; nothing was changed (see 'berth plan')",
 				     plan->nerrors, plan->nerrors == 1 ? "" : "s");
+	report->nitems = plan->nitems;
+	report->items = xcalloc(plan->nitems + 1, sizeof(*report->items));
+	/* Nothing to do: not even a request. */
+	if (!berth_plan_has_changes(plan))
+		return 0;
 	/* A store that cannot be written stops the run before any Harbor write. */
 	ret = berth_store_ping(ctx->store, err);
 	if (ret)
 		return berth_err_prefix(err, "store not usable, nothing was changed");
-	report->nitems = plan->nitems;
-	report->items = xcalloc(plan->nitems + 1, sizeof(*report->items));
 	r.jobs = xcalloc(plan->nitems + 1, sizeof(*r.jobs));
 	for (size_t i = 0; i < plan->nitems; njobs++) {
 		const struct berth_plan_item *it = &plan->items[i];

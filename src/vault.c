@@ -389,6 +389,16 @@ static int vreq(struct berth_vault *v, const char *method, const char *path, jso
 
 /* ---- the store backend ------------------------------------------------------ */
 
+/* Compact sorted JSON text in malloc'd memory (json_dumps' belongs to jansson's allocator). */
+static char *dump_text(const json_t *v)
+{
+	struct berth_buf b = BERTH_BUF_INIT;
+
+	if (berth_json_dump(&b, v, JSON_COMPACT | JSON_SORT_KEYS))
+		BERTH_BUG("cannot serialise custom_metadata");
+	return berth_buf_detach(&b, NULL);
+}
+
 struct vault_store {
 	struct berth_store base;
 	struct berth_vault *v;
@@ -452,7 +462,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 			cm = berth_json_obj(meta, "custom_metadata");
 			if (cm) {
 				ret = berth_store__decode(cm, e, op, err);
-				e->extra = json_dumps(cm, JSON_COMPACT | JSON_SORT_KEYS);
+				e->extra = dump_text(cm);
 			}
 			if (!ret) {
 				*out = e;
@@ -489,7 +499,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 		cm = berth_json_obj(meta, "custom_metadata");
 		if (cm) {
 			json_object_update(all, cm);
-			e->extra = json_dumps(cm, JSON_COMPACT | JSON_SORT_KEYS);
+			e->extra = dump_text(cm);
 		}
 		e->version = berth_json_int(meta, "version", 0);
 	} else {
@@ -527,7 +537,7 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 		merged = json_object();
 	}
 	json_object_update(merged, meta);
-	text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
+	text = dump_text(merged);
 	if (e->extra && text && !strcmp(e->extra, text)) {
 		free(text);
 		json_decref(merged);
