@@ -23,7 +23,7 @@ tap_skip() {
 
 # diag TEXT... : a comment line (also for multi-line text)
 diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
+	printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 # check "description" command args... : passes when the command succeeds
@@ -40,6 +40,7 @@ is() {
 	else
 		tap_fail "$3"
 		diag "expected: $1" "     got: $2"
+		return 1
 	fi
 }
 
@@ -50,6 +51,7 @@ like() {
 	else
 		tap_fail "$3"
 		diag "expected to match: $1" "                got: $2"
+		return 1
 	fi
 }
 
