@@ -6,7 +6,7 @@
  * control endpoints, and the kubeconfig berth-sim writes.
  *
  * Served (JSON only; see research/vault-kube.md section B):
- *   GET /version
+ *   GET /version, /api, /apis, /api/v1, /apis/GROUP/v1
  *   /api/v1/namespaces[/{name}]                         Namespace
  *   /api/v1/namespaces/{ns}/secrets[/{name}]            Secret
  *   /api/v1/secrets                                     Secrets of all namespaces
@@ -16,8 +16,10 @@
  * POST (create), DELETE (deletecollection). Objects: GET, PUT, PATCH
  * (json-patch, merge-patch, strategic-merge-patch), DELETE. Query
  * parameters dryRun=All and fieldValidation=Strict|Warn|Ignore apply to
- * writes. Not simulated: watch (501), server-side apply (415), YAML and
- * protobuf bodies (415), subresources (404), discovery beyond /version.
+ * writes. Legacy discovery (/api, /apis, /api/v1, /apis/GROUP/v1) lets
+ * kubectl and client-go find the resources. Not simulated: watch (501),
+ * server-side apply (415), YAML and protobuf bodies (415), subresources
+ * (404), aggregated discovery, OpenAPI documents.
  *
  * Authentication: "Authorization: Bearer TOKEN", or a client certificate
  * signed by the sim's client CA (user = CN, groups = O). Anything else,
@@ -751,6 +753,97 @@ static void version(struct sim_resp *resp)
 				"compiler", "gc", "platform", "linux/amd64"));
 }
 
+/* The singular name of a resource, for discovery. */
+static const char *singular(const struct sim_kube_res *res)
+{
+	switch (res->id) {
+	case SIM_KUBE_NAMESPACES:
+		return "namespace";
+	case SIM_KUBE_SECRETS:
+		return "secret";
+	case SIM_KUBE_INGRESSES:
+		return "ingress";
+	default:
+		return "lease";
+	}
+}
+
+/*
+ * Legacy discovery (/api, /apis, /api/v1, /apis/GROUP/v1), enough for
+ * kubectl and client-go to find the served resources. Returns false when
+ * path is not a discovery document.
+ */
+static bool discovery(struct sim_kube *k, const char *path, struct sim_resp *resp)
+{
+	static const char *const groups[] = { "networking.k8s.io", "coordination.k8s.io", NULL };
+	const char *group = NULL;
+	json_t *doc, *list;
+
+	if (!strcmp(path, "/api") || !strcmp(path, "/api/")) {
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", (unsigned)k->api->port);
+		sim_resp_json(resp, 200, json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions",
+						   "versions", "v1", "serverAddressByClientCIDRs",
+						   "clientCIDR", "0.0.0.0/0", "serverAddress", addr));
+		return true;
+	}
+	if (!strcmp(path, "/apis") || !strcmp(path, "/apis/")) {
+		list = json_array();
+		for (size_t i = 0; groups[i]; i++) {
+			char *gv = xasprintf("%s/v1", groups[i]);
+
+			json_array_append_new(list, json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}",
+							      "name", groups[i], "versions",
+							      "groupVersion", gv, "version", "v1",
+							      "preferredVersion", "groupVersion", gv,
+							      "version", "v1"));
+			free(gv);
+		}
+		sim_resp_json(resp, 200, json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList",
+						   "apiVersion", "v1", "groups", list));
+		return true;
+	}
+	if (!strcmp(path, "/api/v1"))
+		group = "";
+	for (size_t i = 0; groups[i] && !group; i++) {
+		char *p = xasprintf("/apis/%s/v1", groups[i]);
+
+		if (!strcmp(path, p))
+			group = groups[i];
+		free(p);
+	}
+	if (!group)
+		return false;
+	list = json_array();
+	for (size_t i = 0; i < SIM_KUBE_NRES; i++) {
+		const struct sim_kube_res *res = &sim_kube_resources[i];
+		json_t *verbs;
+
+		if (strcmp(res->group, group))
+			continue;
+		verbs = res->namespaced ? json_pack("[s,s,s,s,s,s,s]", "create", "delete",
+						    "deletecollection", "get", "list", "patch", "update")
+					: json_pack("[s,s,s,s,s,s]", "create", "delete", "get", "list",
+						    "patch", "update");
+		json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", res->plural, "singularName",
+				      singular(res), "namespaced", res->namespaced, "kind", res->kind,
+				      "verbs", verbs);
+
+		if (res->id == SIM_KUBE_NAMESPACES)
+			json_object_set_new(r, "shortNames", json_pack("[s]", "ns"));
+		else if (res->id == SIM_KUBE_INGRESSES)
+			json_object_set_new(r, "shortNames", json_pack("[s]", "ing"));
+		json_array_append_new(list, r);
+	}
+	doc = json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList", "apiVersion", "v1",
+			"groupVersion", *group ? "" : "v1", "resources", list);
+	if (*group)
+		json_object_set_new(doc, "groupVersion", json_sprintf("%s/v1", group));
+	sim_resp_json(resp, 200, doc);
+	return true;
+}
+
 static void kube_handler(struct sim_api *api, struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_kube *k = api->state;
@@ -776,7 +869,7 @@ static void kube_handler(struct sim_api *api, struct sim_req *req, struct sim_re
 	if (!r.api) {
 		if (!strcmp(req->path, "/version") && !strcmp(req->method, "GET"))
 			version(resp);
-		else
+		else if (strcmp(req->method, "GET") || !discovery(k, req->path, resp))
 			sim_kube_generic(resp, 404, "the server could not find the requested resource");
 		goto out;
 	}

@@ -225,19 +225,19 @@ static json_t *resolve_parent(json_t *doc, const char *ptr, const char **last, j
 
 static json_t *get_at(json_t *doc, const char *ptr)
 {
-	json_t *toks, *parent;
+	json_t *toks, *parent, *v = NULL;
 	const char *last = NULL;
 	size_t idx;
 
 	if (!*ptr)
 		return doc;
 	parent = resolve_parent(doc, ptr, &last, &toks);
-	json_decref(toks);
 	if (json_is_object(parent))
-		return json_object_get(parent, last);
-	if (json_is_array(parent) && array_index(last, json_array_size(parent), false, &idx))
-		return json_array_get(parent, idx);
-	return NULL;
+		v = json_object_get(parent, last);
+	else if (json_is_array(parent) && array_index(last, json_array_size(parent), false, &idx))
+		v = json_array_get(parent, idx);
+	json_decref(toks); /* last points into toks */
+	return v;
 }
 
 /* Add (steals v). *doc may be replaced when ptr is "". Returns 0 or -1. */
