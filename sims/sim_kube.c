@@ -274,34 +274,38 @@ static bool has_group(const json_t *groups, const char *g)
 	return false;
 }
 
-/* Authenticate; returns 0 with id filled, or -1 (401). */
+/*
+ * Authenticate as the apiserver's union authenticator does: the first
+ * authenticator that succeeds wins, x509 client certificates before
+ * bearer tokens. Returns 0 with id filled, or -1 (401).
+ */
 static int authenticate(struct sim_kube *k, struct sim_req *req, struct identity *id)
 {
 	const char *tok = sim_bearer(req);
 	struct sim_kube_user *u;
-	int r;
 
 	memset(id, 0, sizeof(*id));
-	if (tok) {
-		u = find_token(k, tok);
-		if (!u || u->expired || (u->expires_ms && sim_now_ms() >= u->expires_ms))
-			return -1;
-		id->name = u->name;
-		id->groups = u->groups;
-		id->rules = u->rules;
-		id->admin = u->admin || has_group(u->groups, "system:masters");
+	if (cert_user(req, &id->cert_name, &id->cert_groups) > 0) {
+		id->name = id->cert_name;
+		id->groups = id->cert_groups;
+		u = find_cert_user(k, id->cert_name);
+		id->rules = u ? u->rules : NULL;
+		id->admin = has_group(id->cert_groups, "system:masters") || (u && u->admin);
 		return 0;
 	}
-	if (sim_header(req, "Authorization"))
+	free(id->cert_name);
+	json_decref(id->cert_groups);
+	id->cert_name = NULL;
+	id->cert_groups = NULL;
+	if (!tok)
 		return -1;
-	r = cert_user(req, &id->cert_name, &id->cert_groups);
-	if (r <= 0)
+	u = find_token(k, tok);
+	if (!u || u->expired || (u->expires_ms && sim_now_ms() >= u->expires_ms))
 		return -1;
-	id->name = id->cert_name;
-	id->groups = id->cert_groups;
-	u = find_cert_user(k, id->cert_name);
-	id->rules = u ? u->rules : NULL;
-	id->admin = has_group(id->cert_groups, "system:masters") || (u && u->admin);
+	id->name = u->name;
+	id->groups = u->groups;
+	id->rules = u->rules;
+	id->admin = u->admin || has_group(u->groups, "system:masters");
 	return 0;
 }
 
