@@ -2,7 +2,8 @@
 # after tests/lib/tap.sh and tests/lib/sim.sh.
 #
 #   kstart                      start berth-sim; sets TOKEN (the admin token)
-#   k METHOD PATH [curl args]   request as the admin (sets STATUS, BODY, HEADERS)
+#   kreq METHOD PATH [args]     request without credentials (sets STATUS, BODY, HEADERS)
+#   k METHOD PATH [curl args]   request as the admin
 #   kj METHOD PATH JSON [args]  the same with a JSON body (Content-Type application/json)
 #   kas TOKEN METHOD PATH [...] request with another bearer token
 #   jb FILTER                   jq -r FILTER over BODY
@@ -18,10 +19,21 @@ kstart() {
 	KURL=$(ready .kube.url)
 }
 
+# kreq METHOD PATH [curl args]: req kube ... without a jq per call (the URL is known)
+kreq() {
+	local m=$1 p=$2 out
+	shift 2
+	HEADERS=$TEST_TMP/last.headers
+	out=$(curl -sS --cacert "$CA_FILE" -X "$m" -D "$HEADERS" -o "$TEST_TMP/last.body" \
+		-w '%{http_code}' "$@" "$KURL$p") || out=000
+	STATUS=$out
+	BODY=$(cat "$TEST_TMP/last.body" 2>/dev/null)
+}
+
 k() {
 	local m=$1 p=$2
 	shift 2
-	req kube "$m" "$p" -H "Authorization: Bearer $TOKEN" "$@"
+	kreq "$m" "$p" -H "Authorization: Bearer $TOKEN" "$@"
 }
 
 kj() {
@@ -33,7 +45,7 @@ kj() {
 kas() {
 	local t=$1 m=$2 p=$3
 	shift 3
-	req kube "$m" "$p" -H "Authorization: Bearer $t" "$@"
+	kreq "$m" "$p" -H "Authorization: Bearer $t" "$@"
 }
 
 jb() { printf '%s' "$BODY" | jq -r "$@"; }

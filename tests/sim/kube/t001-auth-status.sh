@@ -8,16 +8,16 @@ kstart
 
 UNAUTH='{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}'
 
-req kube GET /api/v1/namespaces/default/secrets
+kreq GET /api/v1/namespaces/default/secrets
 is 401 "$STATUS" "no credentials: 401"
 same_json "$UNAUTH" "no credentials: Status Unauthorized, no details"
 schema_ok "$STATUS_SCHEMA" "401 body is a valid Status"
 kas not-a-token GET /api/v1/namespaces/default/secrets
 is 401 "$STATUS" "unknown bearer token: 401"
 same_json "$UNAUTH" "unknown bearer token: Status Unauthorized"
-req kube GET /api/v1/namespaces/default/secrets -u "admin:$TOKEN"
+kreq GET /api/v1/namespaces/default/secrets -u "admin:$TOKEN"
 is 401 "$STATUS" "basic credentials are not accepted: 401"
-req kube GET /version
+kreq GET /version
 is 401 "$STATUS" "anonymous requests are refused everywhere (anonymous auth off)"
 
 k GET /api/v1/namespaces/default/secrets

@@ -35,14 +35,14 @@ chmod 600 "$TEST_TMP/c.key"
 like 'CN ?= ?sim-admin' "$(openssl x509 -in "$TEST_TMP/c.crt" -noout -subject)" "client certificate CN is sim-admin"
 like 'O ?= ?system:masters' "$(openssl x509 -in "$TEST_TMP/c.crt" -noout -subject)" "client certificate O is system:masters"
 check "client certificate is not signed by the server CA" sh -c "! openssl verify -CAfile '$CA_FILE' '$TEST_TMP/c.crt'"
-req kube POST /api/v1/namespaces/default/secrets --cert "$TEST_TMP/c.crt" --key "$TEST_TMP/c.key" \
+kreq POST /api/v1/namespaces/default/secrets --cert "$TEST_TMP/c.crt" --key "$TEST_TMP/c.key" \
 	-H 'Content-Type: application/json' --data-binary '{"metadata":{"name":"by-cert"},"data":{"a":"YQ=="}}'
 is 201 "$STATUS" "client certificate authenticates (and is admin): 201"
-req kube GET /api/v1/namespaces --cert "$TEST_TMP/c.crt" --key "$TEST_TMP/c.key" -H 'Authorization: Bearer wrong'
+kreq GET /api/v1/namespaces --cert "$TEST_TMP/c.crt" --key "$TEST_TMP/c.key" -H 'Authorization: Bearer wrong'
 is 200 "$STATUS" "a valid certificate wins over a bad token (x509 authenticates first)"
-req kube GET /api/v1/namespaces --cert "$SIM_DIR/server.crt" --key "$SIM_DIR/server.key"
+kreq GET /api/v1/namespaces --cert "$SIM_DIR/server.crt" --key "$SIM_DIR/server.key"
 is 401 "$STATUS" "certificate from another CA: 401"
-req kube GET /api/v1/namespaces --cert "$SIM_DIR/server.crt" --key "$SIM_DIR/server.key" -H "Authorization: Bearer $TOKEN"
+kreq GET /api/v1/namespaces --cert "$SIM_DIR/server.crt" --key "$SIM_DIR/server.key" -H "Authorization: Bearer $TOKEN"
 is 200 "$STATUS" "an untrusted certificate falls through to a good token"
 
 # kubectl (client-go) against the simulator
