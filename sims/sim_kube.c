@@ -516,7 +516,8 @@ static json_t *request_body(struct sim_kube_call *c)
 	json_error_t jerr;
 	json_t *body;
 
-	if (ct && *ct && strncasecmp(ct, "application/json", 16)) {
+	if (ct && *ct &&
+	    (strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
 		sim_kube_status(c->resp, 415, "UnsupportedMediaType", NULL,
 				"the body of the request was in an unknown format - accepted media "
 				"types include: application/json");

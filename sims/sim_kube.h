@@ -113,8 +113,6 @@ extern const struct sim_kube_res sim_kube_resources[SIM_KUBE_NRES];
 
 /* "secrets" or "ingresses.networking.k8s.io" (GroupResource.String()). New string. */
 char *sim_kube_qualified_resource(const struct sim_kube_res *res);
-/* "Secret" or "Ingress.networking.k8s.io" (GroupKind.String()). New string. */
-char *sim_kube_qualified_kind(const struct sim_kube_res *res);
 /* "v1" or "networking.k8s.io/v1". New string. */
 char *sim_kube_api_version(const struct sim_kube_res *res);
 

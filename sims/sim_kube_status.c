@@ -54,13 +54,6 @@ char *sim_kube_qualified_resource(const struct sim_kube_res *res)
 	return xasprintf("%s.%s", res->plural, res->group);
 }
 
-char *sim_kube_qualified_kind(const struct sim_kube_res *res)
-{
-	if (!*res->group)
-		return xstrdup(res->kind);
-	return xasprintf("%s.%s", res->kind, res->group);
-}
-
 char *sim_kube_api_version(const struct sim_kube_res *res)
 {
 	if (!*res->group)

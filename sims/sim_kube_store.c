@@ -824,19 +824,15 @@ static json_t *field_labels(const struct sim_kube_res *res, const json_t *obj)
 static char *encode_continue(uint64_t rv, const char *last_key)
 {
 	struct berth_buf b = BERTH_BUF_INIT;
-	size_t n = strlen(last_key);
-	char *start = xmalloc(n + 1);
 	json_t *j;
 	char *text;
 
-	memcpy(start, last_key, n);
-	start[n] = '\0';
+	/* start is the last key plus a NUL: the next page begins strictly after it */
 	j = json_pack("{s:s, s:I, s:s%}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start",
-		      start, n + 1);
+		      last_key, strlen(last_key) + 1);
 	text = json_dumps(j, JSON_COMPACT);
 	berth_base64url_encode(&b, text, strlen(text));
 	free(text);
-	free(start);
 	json_decref(j);
 	return berth_buf_detach(&b, NULL);
 }
@@ -1124,10 +1120,8 @@ void sim_kube_delete_collection(struct sim_kube_call *c)
 		free(nm);
 	}
 	av = sim_kube_api_version(c->res);
-	list = json_pack("{s:s, s:s, s:{s:s%}, s:o}", "kind", c->res->list_kind, "apiVersion", av,
-			 "metadata", "resourceVersion", "", (size_t)0, "items", arr);
-	json_object_set_new(json_object_get(list, "metadata"), "resourceVersion",
-			    json_sprintf("%" PRIu64, c->k->rv));
+	list = json_pack("{s:s, s:s, s:{s:o}, s:o}", "kind", c->res->list_kind, "apiVersion", av,
+			 "metadata", "resourceVersion", json_sprintf("%" PRIu64, c->k->rv), "items", arr);
 	sim_resp_json(c->resp, 200, list);
 	free(av);
 	free_items(items, n);
