@@ -437,6 +437,7 @@ static void parse_route(const char *path, struct route *r)
 	char *copy = xstrdup(path), *save = NULL, *tok;
 	const char *seg[16];
 	size_t n = 0, at;
+	bool ns_object = false; /* /namespaces/NAME[/status|/finalize] */
 
 	memset(r, 0, sizeof(*r));
 	for (tok = strtok_r(copy, "/", &save); tok && n < BERTH_ARRAY_SIZE(seg);
@@ -465,6 +466,7 @@ static void parse_route(const char *path, struct route *r)
 				r->sub = xstrdup(seg[at + 2]);
 			if (n - at > 3)
 				r->api = false;
+			ns_object = true;
 			goto resolve;
 		}
 		r->ns = xstrdup(seg[at + 1]);
@@ -479,10 +481,10 @@ static void parse_route(const char *path, struct route *r)
 		r->api = false;
 resolve:
 	r->res = find_res(r->group, r->resource);
-	/* namespaced resources have no cluster-scoped objects; namespaces no namespace */
+	/* namespaced resources have no cluster-scoped objects; cluster-scoped ones no namespace */
 	if (r->res && r->res->namespaced && !r->ns && r->name)
 		r->res = NULL;
-	if (r->res && !r->res->namespaced && r->ns && strcmp(r->resource, "namespaces"))
+	if (r->res && !r->res->namespaced && r->ns && !ns_object)
 		r->res = NULL;
 out:
 	free(copy);
@@ -549,7 +551,7 @@ static void serve_resource(struct sim_kube_call *c, const char *method)
 			if (body)
 				sim_kube_create_obj(c, body);
 			json_decref(body);
-		} else if (!strcmp(method, "DELETE")) {
+		} else if (!strcmp(method, "DELETE") && c->res->namespaced) {
 			sim_kube_delete_collection(c);
 		} else {
 			sim_kube_generic(c->resp, 405,

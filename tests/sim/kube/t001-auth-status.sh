@@ -128,6 +128,10 @@ same_json '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","
 	"405: Status MethodNotAllowed"
 k POST /api/v1/namespaces/ci/secrets/x -H 'Content-Type: application/json' --data-binary '{}'
 is 405 "$STATUS" "POST on an object: 405"
+k DELETE /api/v1/namespaces
+is 405 "$STATUS" "DELETE of the namespace collection: 405"
+k GET /api/v1/namespaces/ci/namespaces
+is 404 "$STATUS" "a cluster-scoped resource under a namespace: 404"
 
 k POST /api/v1/namespaces/ci/secrets --data-binary '{"metadata":{"name":"form"}}'
 is 415 "$STATUS" "create with a form content type (curl's default): 415"

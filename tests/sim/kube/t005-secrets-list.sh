@@ -96,6 +96,12 @@ is 's1,s2,s3,s4,s5,s6,a1' "$(jb -c '[.items[].metadata.name] | join(",")')" "all
 k GET '/api/v1/secrets?labelSelector=app%3Dweb'
 is 'default/s1,default/s2,kube-system/a1' "$(jb -c '[.items[] | .metadata.namespace + "/" + .metadata.name] | join(",")')" "labelSelector across namespaces"
 
+k DELETE "$S?labelSelector=app%20in%20(cache,db)"
+is 200 "$STATUS" "DELETE of the collection with a labelSelector: 200"
+is 'SecretList s3,s5' "$(jb -r '.kind + " " + ([.items[].metadata.name] | join(","))')" "it answers the deleted items as a SecretList"
+k GET $S
+is 's1,s2,s4,s6' "$(jb -c '[.items[].metadata.name] | join(",")')" "only the matching secrets were deleted"
+
 # ---- 10,000 secrets in one namespace --------------------------------------------------------
 kj POST /api/v1/namespaces '{"metadata":{"name":"bulk"}}'
 jq -cn '[range(10000) | {apiVersion:"v1",kind:"Secret",
