@@ -851,6 +851,34 @@ static bool discovery(struct sim_kube *k, const char *path, struct sim_resp *res
 	return true;
 }
 
+/*
+ * Make a JSON body look like Go's encoding/json Encoder wrote it, as the
+ * apiserver's serializer does: '<', '>' and '&' escaped (they only occur
+ * inside strings), and a trailing newline. Content-Type application/json,
+ * without a charset.
+ */
+static void go_json_body(struct sim_resp *resp)
+{
+	struct berth_buf out = BERTH_BUF_INIT;
+
+	for (size_t i = 0; i < resp->body.len; i++) {
+		char c = resp->body.buf[i];
+
+		if (c == '<')
+			berth_buf_addstr(&out, "\\u003c");
+		else if (c == '>')
+			berth_buf_addstr(&out, "\\u003e");
+		else if (c == '&')
+			berth_buf_addstr(&out, "\\u0026");
+		else
+			berth_buf_addch(&out, c);
+	}
+	berth_buf_addch(&out, '\n');
+	berth_buf_release(&resp->body);
+	resp->body = out;
+	resp->content_type = xstrdup("application/json");
+}
+
 static void kube_handler(struct sim_api *api, struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_kube *k = api->state;
@@ -918,9 +946,8 @@ out:
 	route_release(&r);
 	identity_release(&id);
 done:
-	/* the apiserver answers application/json, without a charset */
 	if (!resp->content_type && !resp->no_body)
-		resp->content_type = xstrdup("application/json");
+		go_json_body(resp);
 }
 
 /* ---- module ------------------------------------------------------------------------------ */

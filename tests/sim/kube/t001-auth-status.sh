@@ -24,6 +24,7 @@ k GET /api/v1/namespaces/default/secrets
 is 200 "$STATUS" "admin token: 200"
 is "application/json" "$(header Content-Type)" "responses are application/json"
 like '^[0-9a-f-]{36}$' "$(header Audit-Id)" "responses carry an Audit-Id"
+is '\n' "$(tail -c1 "$TEST_TMP/last.body" | od -An -c | tr -d ' ')" "JSON bodies end with a newline (Go's json.Encoder)"
 k GET /version
 is 200 "$STATUS" "GET /version: 200"
 like '^v1\.[0-9]+' "$(jb .gitVersion)" "/version has a gitVersion"

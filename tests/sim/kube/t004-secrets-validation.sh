@@ -19,6 +19,7 @@ kj POST $S "{\"metadata\":{\"name\":\"arr\"},\"type\":\"kubernetes.io/dockerconf
 is 422 "$STATUS" "dockerconfigjson that is a JSON array: 422"
 same_json '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Secret \"arr\" is invalid: data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": json: cannot unmarshal array into Go value of type map[string]interface {}","reason":"Invalid","details":{"name":"arr","kind":"Secret","causes":[{"reason":"FieldValueInvalid","message":"Invalid value: \"<secret contents redacted>\": json: cannot unmarshal array into Go value of type map[string]interface {}","field":"data[.dockerconfigjson]"}]},"code":422}' \
 	"not an object: FieldValueInvalid, contents redacted"
+check "'<' and '>' are escaped as Go escapes them (\u003c, \u003e)" grep -qF '\u003csecret contents redacted\u003e' "$TEST_TMP/last.body"
 kj POST $S "{\"metadata\":{\"name\":\"notjson\"},\"type\":\"kubernetes.io/dockerconfigjson\",\"data\":{\".dockerconfigjson\":\"$(b64 'auths: {}')\"}}"
 is 422 "$STATUS" "dockerconfigjson that is not JSON: 422"
 is "Invalid value: \"<secret contents redacted>\": invalid character 'a' looking for beginning of value" "$(jb '.details.causes[0].message')" "not JSON: Go's syntax error"
