@@ -437,7 +437,7 @@ static void parse_route(const char *path, struct route *r)
 	char *copy = xstrdup(path), *save = NULL, *tok;
 	const char *seg[16];
 	size_t n = 0, at;
-	bool ns_object = false; /* /namespaces/NAME[/status|/finalize] */
+	bool ns_object;
 
 	memset(r, 0, sizeof(*r));
 	for (tok = strtok_r(copy, "/", &save); tok && n < BERTH_ARRAY_SIZE(seg);
@@ -457,18 +457,12 @@ static void parse_route(const char *path, struct route *r)
 	if (at == n)
 		goto out; /* the group version itself (discovery) */
 	r->api = true;
-	if (!strcmp(seg[at], "namespaces") && n - at >= 2) {
-		if (n - at == 2 || !strcmp(seg[at + 2], "status") || !strcmp(seg[at + 2], "finalize")) {
-			r->resource = xstrdup("namespaces");
-			r->name = xstrdup(seg[at + 1]);
-			r->ns = xstrdup(seg[at + 1]);
-			if (n - at > 2)
-				r->sub = xstrdup(seg[at + 2]);
-			if (n - at > 3)
-				r->api = false;
-			ns_object = true;
-			goto resolve;
-		}
+	/* /namespaces/NAME is the namespace itself, and so are its subresources */
+	ns_object = !strcmp(seg[at], "namespaces") && n - at >= 2 &&
+		    (n - at == 2 || !strcmp(seg[at + 2], "status") || !strcmp(seg[at + 2], "finalize"));
+	if (ns_object) {
+		r->ns = xstrdup(seg[at + 1]);
+	} else if (!strcmp(seg[at], "namespaces") && n - at >= 3) {
 		r->ns = xstrdup(seg[at + 1]);
 		at += 2;
 	}
@@ -479,7 +473,6 @@ static void parse_route(const char *path, struct route *r)
 		r->sub = xstrdup(seg[at + 2]);
 	if (n - at > 3)
 		r->api = false;
-resolve:
 	r->res = find_res(r->group, r->resource);
 	/* namespaced resources have no cluster-scoped objects; cluster-scoped ones no namespace */
 	if (r->res && r->res->namespaced && !r->ns && r->name)
@@ -898,7 +891,7 @@ static void kube_handler(struct sim_api *api, struct sim_req *req, struct sim_re
 	sim_resp_header(resp, "Audit-Id", audit);
 	if (authenticate(k, req, &id)) {
 		sim_kube_status(resp, 401, "Unauthorized", NULL, "Unauthorized");
-		goto done;
+		goto out;
 	}
 	parse_route(req->path, &r);
 	if (!r.api) {
@@ -945,7 +938,6 @@ static void kube_handler(struct sim_api *api, struct sim_req *req, struct sim_re
 out:
 	route_release(&r);
 	identity_release(&id);
-done:
 	if (!resp->content_type && !resp->no_body)
 		go_json_body(resp);
 }

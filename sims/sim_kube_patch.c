@@ -291,7 +291,7 @@ static int op_remove(json_t *doc, const char *ptr)
 
 json_t *sim_kube_json_patch(const json_t *doc, const json_t *patch, char **err, bool *bad_doc)
 {
-	json_t *out, *op;
+	json_t *out = NULL, *ret = NULL, *op;
 	size_t i;
 
 	*err = NULL;
@@ -319,16 +319,16 @@ json_t *sim_kube_json_patch(const json_t *doc, const json_t *patch, char **err, 
 
 		if (!kind) {
 			*err = xstrdup("Unexpected kind: unknown");
-			goto fail;
+			goto out;
 		}
 		if (!path) {
 			*err = xasprintf("%s operation missing path", kind);
-			goto fail;
+			goto out;
 		}
 		if (!strcmp(kind, "add") || !strcmp(kind, "replace")) {
 			if (!value) {
 				*err = xasprintf("%s operation missing value", kind);
-				goto fail;
+				goto out;
 			}
 			r = op_add(&out, path, json_deep_copy(value), !strcmp(kind, "replace"));
 		} else if (!strcmp(kind, "remove")) {
@@ -353,20 +353,21 @@ json_t *sim_kube_json_patch(const json_t *doc, const json_t *patch, char **err, 
 			r = cur && value && json_equal(cur, value) ? 0 : -1;
 			if (r) {
 				*err = xasprintf("testing value %s failed: test failed", path);
-				goto fail;
+				goto out;
 			}
 		} else {
 			*err = xasprintf("Unexpected kind: %s", kind);
-			goto fail;
+			goto out;
 		}
 		if (r) {
 			*err = xasprintf("%s operation does not apply: doc is missing path: \"%s\"", kind,
 					 path);
-			goto fail;
+			goto out;
 		}
 	}
-	return out;
-fail:
+	ret = out;
+	out = NULL;
+out:
 	json_decref(out);
-	return NULL;
+	return ret;
 }

@@ -341,7 +341,7 @@ struct sim_kube_selector *sim_kube_selector_parse(const char *s, char **err)
 			break;
 		if (t != TOK_IDENT && t != TOK_NOT) {
 			e = xasprintf("found '%s', expected: !, identifier, or 'end of string'", lit);
-			goto fail;
+			goto out;
 		}
 		e = parse_requirement(&lx, &r);
 		if (e) {
@@ -350,7 +350,7 @@ struct sim_kube_selector *sim_kube_selector_parse(const char *s, char **err)
 			free(e);
 			e = w;
 			req_release(&r);
-			goto fail;
+			goto out;
 		}
 		BERTH_ALLOC_GROW(sel->reqs, sel->n + 1, sel->alloc);
 		sel->reqs[sel->n++] = r;
@@ -359,27 +359,27 @@ struct sim_kube_selector *sim_kube_selector_parse(const char *s, char **err)
 			break;
 		if (lx.tok != TOK_COMMA) {
 			e = xasprintf("found '%s', expected: ',' or 'end of string'", lx.lit);
-			goto fail;
+			goto out;
 		}
 		free(lit);
 		lit = NULL;
 		t = peek(&lx, true, &lit);
 		if (t != TOK_IDENT && t != TOK_NOT) {
 			e = xasprintf("found '%s', expected: identifier after ','", lit);
-			goto fail;
+			goto out;
 		}
 		free(lit);
 		lit = NULL;
 	}
+out:
 	free(lit);
 	free(lx.lit);
+	if (e) {
+		sim_kube_selector_free(sel);
+		sel = NULL;
+		*err = e;
+	}
 	return sel;
-fail:
-	free(lit);
-	free(lx.lit);
-	sim_kube_selector_free(sel);
-	*err = e;
-	return NULL;
 }
 
 struct sim_kube_selector *sim_kube_field_selector_parse(const char *s, const char *const *allowed,
@@ -400,7 +400,7 @@ struct sim_kube_selector *sim_kube_field_selector_parse(const char *s, const cha
 			continue;
 		if (!op) {
 			*err = xasprintf("invalid selector: '%s'; can't understand '%s'", s, term);
-			goto fail;
+			goto out;
 		}
 		if (op[0] == '!' && op[1] == '=') {
 			r.op = SEL_NE;
@@ -416,7 +416,7 @@ struct sim_kube_selector *sim_kube_field_selector_parse(const char *s, const cha
 			op += 1;
 		} else {
 			*err = xasprintf("invalid selector: '%s'; can't understand '%s'", s, term);
-			goto fail;
+			goto out;
 		}
 		for (size_t i = 0; allowed[i]; i++)
 			if (!strcmp(allowed[i], term))
@@ -428,19 +428,20 @@ struct sim_kube_selector *sim_kube_field_selector_parse(const char *s, const cha
 				berth_buf_addf(&b, "%s\"%s\"", i ? ", " : "", allowed[i]);
 			*err = xasprintf("\"%s\" is not a known field selector: only %s", term, b.buf);
 			berth_buf_release(&b);
-			goto fail;
+			goto out;
 		}
 		r.key = xstrdup(term);
 		add_value(&r, op);
 		BERTH_ALLOC_GROW(sel->reqs, sel->n + 1, sel->alloc);
 		sel->reqs[sel->n++] = r;
 	}
+out:
 	free(copy);
+	if (*err) {
+		sim_kube_selector_free(sel);
+		sel = NULL;
+	}
 	return sel;
-fail:
-	free(copy);
-	sim_kube_selector_free(sel);
-	return NULL;
 }
 
 /* ---- matching ------------------------------------------------------------------- */
