@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc clang meson ninja-build pkg-config
-	libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev libcmocka-dev
+	libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev
 	# sanitizers and fuzzing with clang
 	libclang-rt-14-dev
 	# tests, demo, benchmark

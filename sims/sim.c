@@ -614,6 +614,13 @@ int sim_api_start(struct sim_world *w, struct sim_api *api)
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 				     MHD_OPTION_END);
 	} else {
+		/* with client_ca_pem, MHD asks clients for a certificate (GNUTLS_CERT_REQUEST) */
+		struct MHD_OptionItem extra[] = {
+			{ api->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+			  (void *)api->client_ca_pem },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+
 		d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request, api,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				     MHD_OPTION_HTTPS_MEM_KEY, w->key_pem,
@@ -622,6 +629,7 @@ int sim_api_start(struct sim_world *w, struct sim_api *api)
 				     MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+				     MHD_OPTION_ARRAY, extra,
 				     MHD_OPTION_END);
 	}
 	if (!d) {

@@ -68,6 +68,12 @@ struct sim_api {
 	void *state;             /* the API's own state */
 	pthread_mutex_t lock;    /* guards state, log and faults */
 	uint16_t want_port;      /* port to bind; 0 (the default): an ephemeral one */
+	/*
+	 * Optional, set by the module before start: a CA (PEM) against which
+	 * TLS client certificates are requested (not required). The module
+	 * checks the peer itself through the GnuTLS session of req->conn.
+	 */
+	const char *client_ca_pem;
 	uint16_t port;
 	void *daemon;            /* struct MHD_Daemon * */
 	struct sim_world *world;
