@@ -46,6 +46,8 @@ static struct berth_store_entry *entry_base(const struct run *r, size_t want)
 	struct berth_store_entry *n = e ? berth_store_entry_dup(e) : berth_store_entry_new();
 
 	n->state = BERTH_ENTRY_PRESENT;
+	if (!e && r->ctx->unreadable && r->ctx->unreadable[want])
+		n->version = BERTH_STORE_OVERWRITE;
 	return n;
 }
 

@@ -30,6 +30,7 @@ struct berth_apply_ctx {
 	struct berth_store *store;
 	struct berth_publisher *publisher;          /* targets (may be NULL) */
 	struct berth_store_entry *const *entries;   /* as read for the plan, per want */
+	const bool *unreadable;                     /* per want: the entry exists but could not be read */
 	const char *probe_project;                  /* a project for token-service checks */
 	int concurrency;
 };

@@ -402,6 +402,17 @@ static void fill_next(struct berth_robot *n, const struct berth_want *w, const s
 	n->nperms = rc->nperms;
 }
 
+/* Does berth's store entry record robot id as this want's robot? */
+static bool entry_names_robot(const struct berth_store_entry *e, const struct berth_want *w, int64_t id,
+			      const char *owner)
+{
+	int x = berth_slot_index(w->slot);
+
+	if (!e || !e->owner || strcmp(e->owner, owner) || !id)
+		return false;
+	return x >= 0 ? e->slots[x].robot_id == id : e->robot_id == id;
+}
+
 static void plan_want(struct berth_plan *p, struct berth_plan_item *it, size_t k,
 		      const struct berth_robot **index, size_t nindex,
 		      const struct berth_actual *a, const struct berth_plan_opts *o)
@@ -428,6 +439,15 @@ static void plan_want(struct berth_plan *p, struct berth_plan_item *it, size_t k
 		const struct berth_robot *r = it->actual;
 
 		ours = berth_plan_marker(r->description, &owner, NULL) && !strcmp(owner, p->owner);
+		/*
+		 * A hand-edited description loses the marker; berth's own store
+		 * entry naming this robot id is proof enough, and the marker is
+		 * restored.
+		 */
+		if (!ours && !owner && entry_names_robot(a->entries ? a->entries[k] : NULL, w, r->id, p->owner)) {
+			ours = true;
+			it->changes |= BERTH_CHANGE_DESCRIPTION;
+		}
 		if (!ours && !rc->adopt) {
 			if (owner)
 				set_error(it, "robot '%s' is managed by another berth owner ('%s'); set adopt: "

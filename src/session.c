@@ -413,6 +413,7 @@ int berth_session_apply(struct berth_session *s, const struct berth_plan *plan,
 		.store = s->store,
 		.publisher = s->publisher,
 		.entries = s->entries,
+		.unreadable = s->unreadable,
 		.probe_project = s->projects && s->projects->n ? s->projects->v[0].name : NULL,
 		.concurrency = s->opts.concurrency,
 	};

@@ -322,15 +322,20 @@ static int file_put(struct berth_store *s, const char *path, struct berth_store_
 		goto out;
 	}
 	ret = file_read_entry(fs, path, &cur, err);
-	if (ret && ret != BERTH_ENOTFOUND)
+	if (e->version == BERTH_STORE_OVERWRITE) {
+		/* Replacing an entry that could not be read: no comparison. */
+		ret = 0;
+	} else if (ret && ret != BERTH_ENOTFOUND) {
 		goto out;
-	if ((cur ? cur->version : 0) != e->version) {
+	} else if ((cur ? cur->version : 0) != e->version) {
 		ret = berth_err_set(err, BERTH_ECONFLICT,
 				    "store: entry '%s' changed since it was read (version %" PRId64
 				    ", expected %" PRId64 "); another berth run may be working on it",
 				    path, cur ? cur->version : 0, e->version);
 		goto out;
 	}
+	if (e->version == BERTH_STORE_OVERWRITE)
+		e->version = cur ? cur->version : 0;
 	root = json_object();
 	berth_store__encode(e, root);
 	json_object_set_new(root, "berth_version", json_integer(e->version + 1));

@@ -12,6 +12,7 @@
  * Writes are compare-and-set on 'version': a put succeeds only when the
  * stored entry still has the version the caller read (0 = must not exist),
  * else BERTH_ECONFLICT; on success entry->version is the new version.
+ * BERTH_STORE_OVERWRITE replaces an entry that could not be read.
  */
 #ifndef BERTH_STORE_H
 #define BERTH_STORE_H
@@ -54,6 +55,8 @@ struct berth_store_entry {
 
 /* Index of slot "a" (0) or "b" (1); -1 for anything else. */
 int berth_slot_index(const char *slot);
+
+#define BERTH_STORE_OVERWRITE (-1)
 
 struct berth_store_ops {
 	const char *kind;  /* "file", "vault", "kubernetes" */

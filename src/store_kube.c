@@ -108,7 +108,19 @@ static int ks_put(struct berth_store *s, const char *path, struct berth_store_en
 		berth_kube_secret_set_data(&sec, key, val);
 		berth_secret_free(val);
 	}
-	if (e->version) {
+	if (e->version == BERTH_STORE_OVERWRITE) {
+		/* Replacing an unreadable entry: take whatever version is there. */
+		struct berth_kube_secret cur;
+
+		ret = berth_kube_secret_get(k->kube, k->ns, sec.name, &cur, err);
+		if (!ret) {
+			sec.resource_version = xstrdup_or_null(cur.resource_version);
+			ret = berth_kube_secret_update(k->kube, &sec, err);
+		} else if (ret == BERTH_ENOTFOUND) {
+			ret = berth_kube_secret_create(k->kube, &sec, err);
+		}
+		berth_kube_secret_release(&cur);
+	} else if (e->version) {
 		sec.resource_version = xstrdup_or_null(e->extra);
 		ret = berth_kube_secret_update(k->kube, &sec, err);
 		if (ret == BERTH_ENOTFOUND)

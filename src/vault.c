@@ -589,7 +589,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 			ret = r;
 			goto out;
 		}
-		if ((cur ? 1 : 0) != (e->version ? 1 : 0)) {
+		if (e->version != BERTH_STORE_OVERWRITE && (cur ? 1 : 0) != (e->version ? 1 : 0)) {
 			berth_store_entry_free(cur);
 			ret = berth_err_set(err, BERTH_ECONFLICT, "vault: entry '%s' appeared or vanished "
 								  "since it was read", path);
@@ -606,13 +606,17 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 	}
 	split_entry(all, &data, &meta);
 	/* A new key gets berth's mark before any data. */
-	if (!e->version) {
+	if (e->version <= 0) {
 		ret = write_custom_metadata(v, path, meta, e, err);
 		if (ret)
 			goto out;
 	}
 	kv_path(&p, v, "data", path);
-	body = json_pack("{s:{s:I}, s:O}", "options", "cas", (json_int_t)e->version, "data", data);
+	/* Replacing an unreadable entry has no version to compare against. */
+	if (e->version == BERTH_STORE_OVERWRITE)
+		body = json_pack("{s:O}", "data", data);
+	else
+		body = json_pack("{s:{s:I}, s:O}", "options", "cas", (json_int_t)e->version, "data", data);
 	/* Not retried: a lost response is resolved by the next read (CAS). */
 	ret = vreq(v, "POST", p.buf, body, 0, op, &resp, err);
 	if (ret)

@@ -18,7 +18,7 @@ export BERTH_LOG=${BERTH_LOG:-warn}
 
 harbor_admin_password() { ready .harbor.password; }
 
-# write_config FILE [store-yaml]: robots come from stdin.
+# write_config FILE [store-yaml]: robots come from stdin; $HARBOR_EXTRA adds lines to harbor:.
 write_config() {
 	local file=$1 store=${2:-}
 	{
@@ -26,6 +26,7 @@ write_config() {
 		echo "  url: $(ready .harbor.url)"
 		echo "  caFile: $(ready .ca_file)"
 		echo "  password: {env: HARBOR_PASSWORD}"
+		[ -n "${HARBOR_EXTRA:-}" ] && printf '%s\n' "$HARBOR_EXTRA"
 		[ -n "${REGISTRY_HOST:-}" ] && echo "  registry: $REGISTRY_HOST"
 		if [ -n "$store" ]; then
 			printf '%s\n' "$store"
