@@ -280,6 +280,24 @@ static void req_release(struct sim_req *req)
 
 /* ---- faults ------------------------------------------------------------- */
 
+/* Does "POST|PUT|PATCH" (a '|'-separated list) name method? */
+static bool method_in(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = list; *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && !strncasecmp(p, method, n))
+			return true;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return false;
+}
+
 /*
  * Find the first fault matching the request and consume one use of it.
  * Returns a new reference to the fault, or NULL. Lock held.
@@ -295,7 +313,7 @@ static json_t *take_fault(struct sim_api *api, const char *method, const char *p
 		json_int_t skip = json_integer_value(json_object_get(f, "skip"));
 		json_int_t count = json_integer_value(json_object_get(f, "count"));
 
-		if (m && strcmp(m, "*") && strcasecmp(m, method))
+		if (m && strcmp(m, "*") && !method_in(m, method))
 			continue;
 		if (p && strncmp(path, p, strlen(p)))
 			continue;
