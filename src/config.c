@@ -62,6 +62,8 @@ struct node {
 	size_t len;          /* scalars: length, which may include NUL bytes */
 	bool plain;          /* scalars: written without quotes or block style */
 	bool str_tag;        /* scalars: tagged !!str, so never null */
+	bool dquoted;        /* scalars: written in double quotes */
+	bool unset;          /* scalars: "${VAR:-}" expanded to nothing: as if the key were absent */
 	struct node **items; /* lists: items; mappings: key, value, key, value, ... */
 	size_t n;
 	size_t alloc;
@@ -83,6 +85,7 @@ struct ctx {
 	size_t nall;
 	size_t allocall;
 	struct robot_meta *meta; /* one per robot */
+	bool expand;             /* expand ${VAR} in values (berth.yaml, not kubeconfig) */
 };
 
 static struct node *node_new(struct ctx *c, enum node_kind kind, const yaml_mark_t *mark)
@@ -293,6 +296,78 @@ static int attach(struct ctx *c, struct node **stack, size_t depth, struct node 
 	return 0;
 }
 
+static bool env_name_ok(const char *s);
+static const char *env(const char *name);
+
+/*
+ * Expand ${NAME} and ${NAME:-default} in a scalar from the environment
+ * in plain and double-quoted values ("$$" is a literal '$'; single-quoted
+ * values are never expanded). An unset NAME without a default is an error
+ * that says where. A value that expands to nothing counts as absent, so
+ * one file can carry optional settings for several environments.
+ * Secrets stay references ({env: NAME}): this never reads them.
+ */
+static int expand_env(struct ctx *c, struct node *n)
+{
+	struct berth_buf out = BERTH_BUF_INIT;
+	const char *p = n->value;
+
+	if (!strchr(p, '$') || !(n->plain || n->dquoted))
+		return 0;
+	while (*p) {
+		const char *end, *colon, *val;
+		char name[128];
+		size_t nlen;
+
+		if (p[0] == '$' && p[1] == '$') {
+			berth_buf_addch(&out, '$');
+			p += 2;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '{') {
+			berth_buf_addch(&out, *p++);
+			continue;
+		}
+		end = strchr(p + 2, '}');
+		if (!end) {
+			berth_buf_release(&out);
+			return fail(c, n, "unterminated '${' in '%s'", n->value);
+		}
+		colon = strstr(p + 2, ":-");
+		if (colon && colon > end)
+			colon = NULL;
+		nlen = (size_t)((colon ? colon : end) - (p + 2));
+		if (!nlen || nlen >= sizeof(name)) {
+			berth_buf_release(&out);
+			return fail(c, n, "bad variable name in '%s'", n->value);
+		}
+		memcpy(name, p + 2, nlen);
+		name[nlen] = '\0';
+		if (!env_name_ok(name)) {
+			berth_buf_release(&out);
+			return fail(c, n, "'%s' is not an environment variable name", name);
+		}
+		val = env(name);
+		if (val)
+			berth_buf_addstr(&out, val);
+		else if (colon)
+			berth_buf_add(&out, colon + 2, (size_t)(end - colon - 2));
+		else {
+			berth_buf_release(&out);
+			return fail(c, n, "environment variable '%s' is not set (write ${%s:-default} for a default)",
+				    name, name);
+		}
+		p = end + 1;
+	}
+	free(n->value);
+	n->len = out.len;
+	n->value = berth_buf_detach(&out, NULL);
+	n->unset = n->len == 0;
+	/* The quotes were only YAML syntax around ${...}: type the result like a plain value. */
+	n->plain = true;
+	return 0;
+}
+
 static int build_tree(struct ctx *c, struct node **root)
 {
 	yaml_parser_t p;
@@ -341,7 +416,14 @@ static int build_tree(struct ctx *c, struct node **root)
 			memcpy(n->value, ev.data.scalar.value, n->len);
 			n->value[n->len] = '\0';
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			n->dquoted = ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 			n->str_tag = ev.data.scalar.tag && !strcmp((const char *)ev.data.scalar.tag, YAML_STR_TAG);
+			/* Values only: keys are never expanded. */
+			if (c->expand && depth && !(stack[depth - 1]->kind == NODE_MAP && stack[depth - 1]->n % 2 == 0)) {
+				ret = expand_env(c, n);
+				if (ret)
+					goto out;
+			}
 			ret = attach(c, stack, depth, root, n);
 			if (ret)
 				goto out;
@@ -478,7 +560,9 @@ static size_t key_index(const struct view *w, const char *key)
 
 static const struct node *val(const struct view *w, const char *key)
 {
-	return w->v[key_index(w, key)];
+	const struct node *n = w->v[key_index(w, key)];
+
+	return n && n->kind == NODE_SCALAR && n->unset ? NULL : n;
 }
 
 static const struct node *keynode(const struct view *w, const char *key)
@@ -2152,6 +2236,7 @@ int berth_config_parse(struct berth_config **out, const char *name, const char *
 	c.cfg->path = xstrdup(name);
 	c.cfg->dir = dir_of(name);
 	c.file = c.cfg->path;
+	c.expand = true;
 	c.text = text ? text : "";
 	c.len = len;
 	c.err = err;

@@ -708,6 +708,42 @@ static void test_config_misc_errors(void **state)
 	}
 }
 
+static void test_config_env_expansion(void **state)
+{
+	struct berth_config *cfg;
+
+	(void)state;
+	setenv("BT_URL", "https://harbor.test", 1);
+	setenv("BT_PORT", "8443", 1);
+	setenv("BT_EMPTY", "", 1);
+	cfg = parse_ok("e.yaml", "harbor:\n  urlFrom: {ingress: {namespace: h, name: i, port: \"${BT_PORT}\"}}\n"
+				 "  registry: ${BT_NOPE:-}\n  caFile: ${BT_EMPTY:-/etc/ca.pem}\n"
+				 "  username: u$${BT_URL}\n  password: {env: P}\nrobots: []\n");
+	assert_int_equal(cfg->harbor.ingress_port, 8443);
+	assert_null(cfg->harbor.registry);                 /* expanded to nothing: absent */
+	assert_string_equal(cfg->harbor.ca_file, "/etc/ca.pem"); /* empty counts as unset */
+	assert_string_equal(cfg->harbor.username, "u${BT_URL}"); /* $$ is a literal $ */
+	berth_config_free(cfg);
+	cfg = parse_ok("e.yaml", "harbor:\n  url: ${BT_URL}\n  password: {env: P}\nrobots: []\n");
+	assert_string_equal(cfg->harbor.url, "https://harbor.test");
+	berth_config_free(cfg);
+	/* single-quoted values are taken literally */
+	cfg = parse_ok("e.yaml", "harbor:\n  url: https://h\n  username: '${BT_NOPE}'\n  password: {env: P}\n"
+				 "robots: []\n");
+	assert_string_equal(cfg->harbor.username, "${BT_NOPE}");
+	berth_config_free(cfg);
+	parse_bad("harbor:\n  url: ${BT_NOPE}\n  password: {env: P}\nrobots: []\n", "2:8",
+		  "environment variable 'BT_NOPE' is not set");
+	parse_bad("harbor:\n  url: ${BT_URL\n  password: {env: P}\nrobots: []\n", "2:8", "unterminated '${'");
+	parse_bad("harbor:\n  url: ${1x}\n  password: {env: P}\nrobots: []\n", "2:8",
+		  "'1x' is not an environment variable name");
+	/* a secret can never come in through expansion: it must stay a reference */
+	parse_bad("harbor:\n  url: https://h\n  password: ${BT_URL}\nrobots: []\n", "3:13", "{env: NAME}");
+	unsetenv("BT_URL");
+	unsetenv("BT_PORT");
+	unsetenv("BT_EMPTY");
+}
+
 static void test_config_load_files(void **state)
 {
 	struct berth_err err = BERTH_ERR_INIT;
@@ -900,6 +936,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_names_and_slots, clear_env),
 		cmocka_unit_test_setup(test_config_secret_never_echoed, clear_env),
 		cmocka_unit_test_setup(test_config_misc_errors, clear_env),
+		cmocka_unit_test_setup(test_config_env_expansion, clear_env),
 		cmocka_unit_test_setup(test_config_load_files, clear_env),
 		cmocka_unit_test_setup(test_config_examples, clear_env),
 		cmocka_unit_test_setup(test_config_catalogue, clear_env),
