@@ -30,6 +30,7 @@ missing=$(registry_tools_missing)
 [ -z "$missing" ] || { echo "demo: missing programs: $missing (run 'make deps')"; exit 1; }
 sim_start
 registry_start
+say "scratch         $TEST_TMP (removed at the end)"
 say "Harbor API      $(ready .harbor.url)   (token service: $(ready .harbor.token_realm))"
 say "Vault           $(ready .vault.url)"
 say "Kubernetes API  $(ready .kube.url)"

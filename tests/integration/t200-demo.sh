@@ -24,13 +24,12 @@ like 'Apply: 0 changed, 1 unchanged, 0 failed' "$(cat "$out")" "the second apply
 like 'discovered https://localhost:[0-9]+ from ingress harbor/harbor-ingress' "$(cat "$out")" "Harbor is discovered from the Ingress, as the seed does"
 secs=$(sed -n 's/.*Done in \([0-9]*\)s.*/\1/p' "$out")
 [ -n "$secs" ] && [ "$secs" -lt 120 ] && tap_ok "the demo takes under two minutes (${secs}s)" || tap_fail "the demo takes under two minutes"
-dirs=$(sed -n 's#.*workspace dockerconfig: .* -> \(/tmp/berth-test\.[A-Za-z0-9]*\)/.*#\1#p' "$out")
+dirs=$(sed -n 's#^ *scratch *\(/[^ ]*\) .*#\1#p' "$out")
 sleep 0.3
 if [ -n "$dirs" ] && pgrep -af "$dirs" >/dev/null; then tap_fail "no process of the demo is left"; else tap_ok "no process of the demo is left"; fi
 [ -n "$dirs" ] && [ ! -e "$dirs" ] && tap_ok "the demo's temporary directory is gone" || tap_fail "the demo's temporary directory is gone"
 
 # Stopped half-way: everything it started goes too.
-before=$(pgrep -f 'berth-sim --dir|docker-registry serve' | sort)
 scripts/demo.sh "$build" >"$out" 2>&1 &
 pid=$!
 for i in $(seq 1 200); do grep -q '== 2\.' "$out" && break; sleep 0.02; done
@@ -39,7 +38,8 @@ wait "$pid"
 rc=$?
 [ "$rc" -ne 0 ] && tap_ok "a demo stopped with SIGTERM exits non-zero ($rc)" || tap_fail "a demo stopped with SIGTERM exits non-zero"
 sleep 0.3
-after=$(pgrep -f 'berth-sim --dir|docker-registry serve' | sort)
-left=$(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") | grep -v '^$')
-is '' "$left" "a stopped demo leaves neither berth-sim nor the registry behind"
+d=$(sed -n 's#^ *scratch *\(/[^ ]*\) .*#\1#p' "$out")
+[ -n "$d" ] && tap_ok "the stopped demo had started its world ($d)" || tap_fail "the stopped demo had started its world"
+is '' "$(pgrep -af -- "$d" | grep -v pgrep)" "a stopped demo leaves neither berth-sim nor the registry behind"
+[ ! -e "$d" ] && tap_ok "a stopped demo removes its scratch directory" || tap_fail "a stopped demo removes its scratch directory"
 tap_done
