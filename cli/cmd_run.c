@@ -32,6 +32,7 @@ static const char *lease_name;
 static const char *identity;
 static long concurrency = 8;
 static bool once;
+static const char *lease_duration_arg;
 
 static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
@@ -41,6 +42,7 @@ static const struct cli_opt opts[] = {
 	{ "lease-namespace", 0, CLI_OPT_STRING, &lease_ns, "NS", "namespace of the Lease (default: the pod's)" },
 	{ "lease-name", 0, CLI_OPT_STRING, &lease_name, "NAME", "name of the Lease (default berth)" },
 	{ "identity", 0, CLI_OPT_STRING, &identity, "ID", "this replica's identity (default hostname-pid)" },
+	{ "lease-duration", 0, CLI_OPT_STRING, &lease_duration_arg, "DURATION", "how long a silent leader keeps the Lease (default 15s)" },
 	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "robots worked on in parallel (default 8)" },
 	{ "once", 0, CLI_OPT_FLAG, &once, NULL, "run one cycle and exit (0 when it succeeded)" },
 	{ NULL },
@@ -124,7 +126,7 @@ static int cmd_run(int argc, char **argv)
 	pthread_t lease_tid;
 	bool lease_running = false, stop = false;
 	struct berth_err err = BERTH_ERR_INIT;
-	int64_t interval_s = 300, backoff_ms = 0;
+	int64_t interval_s = 300, backoff_ms = 0, lease_s = 15;
 	sigset_t set;
 	int first, ret;
 
@@ -137,6 +139,9 @@ static int cmd_run(int argc, char **argv)
 		return cli_usage_error("run: --interval must be a duration such as 5m or 30s, not '%s'", interval_arg);
 	if ((ret = cli_check_concurrency("run", concurrency)))
 		return ret;
+	if (lease_duration_arg && (berth_parse_duration(lease_duration_arg, &lease_s) || lease_s < 2))
+		return cli_usage_error("run: --lease-duration must be a duration of 2s or more, not '%s'",
+				       lease_duration_arg);
 
 	/* Before any thread exists: the signals we wait for stay blocked everywhere. */
 	sigemptyset(&set);
@@ -158,7 +163,7 @@ static int cmd_run(int argc, char **argv)
 		berth_log_info("run", "serving /healthz, /readyz and /metrics on port %u", berth_metrics_port(metrics));
 	berth_metrics_set_ready(metrics, true);
 	if (leader_elect) {
-		struct berth_leader_opts lo = { .ns = lease_ns, .name = lease_name, .identity = identity, .lease_s = 15 };
+		struct berth_leader_opts lo = { .ns = lease_ns, .name = lease_name, .identity = identity, .lease_s = lease_s };
 
 		if (berth_kube_new(&kube, &cfg->kube, &err) || berth_leader_new(&ll.leader, kube, &lo, &err)) {
 			ret = cli_fail(&err);

@@ -133,7 +133,7 @@ static int robot_step(const struct run *r, const struct berth_plan_item *it, int
 		ret = berth_harbor_robot_update(r->ctx->harbor, &it->next, err);
 		if (ret)
 			goto out;
-		note(sum, "%s%s%s", w->slot ? w->slot : "", w->slot ? " " : "",
+		note(sum, "%s%s%s%s", w->slot ? "slot " : "", w->slot ? w->slot : "", w->slot ? " " : "",
 		     (it->changes & BERTH_CHANGE_ADOPT) ? "adopted" :
 		     (it->changes & ~BERTH_CHANGE_RENEW) ? "updated" : "renewed");
 	}
@@ -230,7 +230,7 @@ static int secret_step(const struct run *r, const struct berth_plan_item *it, in
 	ret = store_put(r, w->store_path, e, err);
 	if (ret)
 		goto out;
-	note(sum, "%s%ssecret %s (%s)", w->slot ? w->slot : "", w->slot ? " " : "",
+	note(sum, "%s%s%ssecret %s (%s)", w->slot ? "slot " : "", w->slot ? w->slot : "", w->slot ? " " : "",
 	     it->secret == BERTH_SECRET_SET ? "set" : "finished", it->secret_reason);
 out:
 	berth_secret_free(secret);
@@ -278,6 +278,14 @@ static int apply_group(const struct run *r, size_t first, size_t n, struct berth
 		if (!items[i].publish)
 			continue;
 		pub_item = i;
+		{
+			int before = berth_slot_index(e->slot);
+			int now_pub = berth_slot_index(r->plan->wants[items[i].want].slot);
+
+			/* Consumers leave the slot published before: its overlap starts now. */
+			if (before >= 0 && before != now_pub)
+				e->slots[before].unpublished_at = berth_now();
+		}
 		free(e->slot);
 		e->slot = xstrdup(r->plan->wants[items[i].want].slot);
 		mirror_published(e);
@@ -471,7 +479,7 @@ void berth_apply_report_render(struct berth_buf *out, const struct berth_plan *p
 			}
 		} else {
 			/* The second slot of a robot reports with the first. */
-			if (!res->summary && plan->wants[it->want].slot && i > 0 &&
+			if (!res->summary && !it->note && plan->wants[it->want].slot && i > 0 &&
 			    plan->items[i - 1].kind == BERTH_ITEM_ROBOT &&
 			    plan->wants[plan->items[i - 1].want].cfg == plan->wants[it->want].cfg)
 				continue;
@@ -480,6 +488,16 @@ void berth_apply_report_render(struct berth_buf *out, const struct berth_plan *p
 			name = plan->wants[it->want].cfg->name;
 			login = plan->wants[it->want].slot ? plan->wants[it->want].cfg->name
 							    : plan->wants[it->want].login;
+		}
+		if (res->outcome == BERTH_OUTCOME_UNCHANGED && it->kind == BERTH_ITEM_ROBOT && it->note) {
+			berth_buf_addf(out, "robot %s (%s): %s\n", name, plan->wants[it->want].login, it->note);
+			unchanged++;
+			continue;
+		}
+		if (res->outcome == BERTH_OUTCOME_UNCHANGED && it->kind == BERTH_ITEM_ROBOT && it->note) {
+			berth_buf_addf(out, "robot %s (%s): %s\n", name, plan->wants[it->want].login, it->note);
+			unchanged++;
+			continue;
 		}
 		if (res->outcome == BERTH_OUTCOME_FAILED)
 			berth_buf_addf(out, "robot %s (%s): failed: %s%s%s\n", name, login, res->err.msg,

@@ -363,14 +363,17 @@ static void plan_slot_secret(struct berth_plan_item *it, const struct berth_want
 		it->secret_reason = "Harbor refuses the stored secret";
 	} else if (x != pub && pub >= 0 && (want_selected(o, rc->name) ||
 					    rotation_due(rc, e->rotated_at, a->now))) {
-		if (!e->rotated_at || a->now - e->rotated_at >= rc->rotate.overlap_s) {
+		/* The standby slot may be refreshed once its last consumers had the overlap. */
+		time_t since = e->slots[x].unpublished_at;
+
+		if (!since || a->now - since >= rc->rotate.overlap_s) {
 			it->secret_reason = want_selected(o, rc->name) ? "rotation requested" : "rotation due";
 			it->rotation = true;
 			it->publish = true;
 		} else {
 			char when[32];
 
-			berth_format_time(e->rotated_at + rc->rotate.overlap_s, when, sizeof(when));
+			berth_format_time(since + rc->rotate.overlap_s, when, sizeof(when));
 			it->note = xasprintf("rotation waits until %s, so that the credential published "
 					     "before stays valid for the overlap", when);
 			it->secret = BERTH_SECRET_KEEP;

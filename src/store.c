@@ -49,6 +49,7 @@ struct berth_store_entry *berth_store_entry_dup(const struct berth_store_entry *
 		d->slots[i].name = xstrdup_or_null(e->slots[i].name);
 		d->slots[i].secret = berth_secret_dup(e->slots[i].secret);
 		d->slots[i].robot_id = e->slots[i].robot_id;
+		d->slots[i].unpublished_at = e->slots[i].unpublished_at;
 	}
 	d->pending_slot = xstrdup_or_null(e->pending_slot);
 	d->extra = xstrdup_or_null(e->extra);
@@ -119,6 +120,11 @@ void berth_store__encode(const struct berth_store_entry *e, json_t *obj)
 			snprintf(num, sizeof(num), "%" PRId64, c->robot_id);
 			json_object_set_new(obj, key, json_string(num));
 		}
+		if (c->unpublished_at) {
+			snprintf(key, sizeof(key), "berth_slot_%s_unpublished_at", l);
+			berth_format_time(c->unpublished_at, num, sizeof(num));
+			json_object_set_new(obj, key, json_string(num));
+		}
 	}
 }
 
@@ -179,6 +185,18 @@ int berth_store__decode(json_t *obj, struct berth_store_entry *e, const char *wh
 				ret = berth_err_set(err, BERTH_EPROTO, "%s: %s is not a number", where, key);
 			else
 				e->slots[i].robot_id = v;
+			free(tmp);
+			tmp = NULL;
+		}
+		if (!ret) {
+			snprintf(key, sizeof(key), "berth_slot_%s_unpublished_at", l);
+			ret = str_field(obj, key, &tmp, where, err);
+		}
+		if (!ret && tmp) {
+			time_t t;
+
+			if (!berth_parse_time(tmp, &t))
+				e->slots[i].unpublished_at = t;
 			free(tmp);
 			tmp = NULL;
 		}

@@ -35,6 +35,7 @@ struct berth_slot_cred {
 	char *name;
 	struct berth_secret *secret;
 	int64_t robot_id;
+	time_t unpublished_at;  /* when consumers were switched away from it; 0: never published */
 };
 
 struct berth_store_entry {
