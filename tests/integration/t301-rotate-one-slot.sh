@@ -69,7 +69,11 @@ for k in 1 2; do
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	sleep 1.2
-	what=$(sim_requests harbor | jq -r '[.[] | select(.path == "/service/token" or .method == "PATCH")][0] | "\(.method) \(.path)"')
+	if [ "$k" = 1 ]; then
+		what=$(sim_requests harbor | jq -r '[.[] | select(.method == "PATCH")][0] | "\(.method) \(.path)"')
+	else
+		what=$(sim_requests harbor | jq -r '[.[] | select(.path == "/service/token")][0] | "\(.method) \(.path)"')
+	fi
 	like "^$([ "$k" = 1 ] && echo PATCH || echo 'GET /service/token')" "$what" "berth was killed while Harbor held $what"
 	run_berth apply -f "$CFG"
 	is 0 "$RC" "rotation killed at write $k ($what): the next apply exits 0" || show_berth
