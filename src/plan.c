@@ -146,7 +146,8 @@ static void set_error(struct berth_plan_item *it, const char *fmt, ...)
  * The duration to send so that the robot's validity matches the config.
  * For a finite duration D the robot should expire within D days from now
  * but not within the renewal margin; Harbor computes expires_at from the
- * creation time, so the duration sent is the robot's age in days plus D.
+ * creation time, so the duration sent is the robot's age in whole days
+ * plus D (expiry then falls less than a day short of now + D).
  */
 static int64_t renew_duration(const struct berth_robot *a, int64_t days, time_t now)
 {
@@ -154,7 +155,8 @@ static int64_t renew_duration(const struct berth_robot *a, int64_t days, time_t 
 
 	if (!a || !a->creation_time || a->creation_time > now)
 		return days;
-	age = (now - a->creation_time + 86399) / 86400;
+	/* Whole days, rounded down: the renewed robot never outlives the configured duration. */
+	age = (now - a->creation_time) / 86400;
 	return age + days;
 }
 
