@@ -21,7 +21,7 @@ static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
 	{ "prune", 0, CLI_OPT_FLAG, &prune, NULL, "delete berth's robots (and their store entries and Secrets) that the config no longer names" },
 	{ "dry-run", 'n', CLI_OPT_FLAG, &dry_run, NULL, "print the plan and change nothing" },
-	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; heal refused ones" },
+	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; give refused ones a new secret" },
 	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "robots worked on in parallel (default 8)" },
 	{ "output", 'o', CLI_OPT_STRING, &output, "FMT", "text (default) or json, for --dry-run" },
 	{ NULL },
@@ -108,7 +108,7 @@ out:
 const struct cli_command cmd_apply_def = {
 	.name = "apply",
 	.run = cmd_apply,
-	.synopsis = "berth apply [-f FILE] [--prune] [--dry-run] [--concurrency N]",
+	.synopsis = "berth apply [-f FILE] [--prune] [--dry-run] [--verify-secrets] [--output text|json] [-j N]",
 	.summary = "Make Harbor, the store and the targets match the config",
 	.description =
 		"Reads the actual state like 'berth plan', then makes it so, robots in parallel:\n"

@@ -29,6 +29,9 @@ const struct cli_command cmd_help_def = {
 	.run = cmd_help,
 	.synopsis = "berth help [COMMAND]",
 	.summary = "Show the commands, or one command's options",
-	.description = "",
+	.description =
+		"With no COMMAND, lists the commands (as 'berth --help' does). With one, prints\n"
+		"its usage, description and options: the same text as 'berth COMMAND --help'.\n\n"
+		"Exit status: 0; 64 when COMMAND is not a berth command.\n",
 	.opts = NULL,
 };

@@ -20,7 +20,7 @@ static const struct cli_opt opts[] = {
 	{ "detailed-exitcode", 0, CLI_OPT_FLAG, &detailed_exitcode, NULL, "exit 2 when changes are pending" },
 	{ "output", 'o', CLI_OPT_STRING, &output, "FMT", "text (default) or json" },
 	{ "prune", 0, CLI_OPT_FLAG, &prune, NULL, "plan the deletion of berth's robots and Secrets the config no longer names" },
-	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; heal refused ones" },
+	{ "verify-secrets", 0, CLI_OPT_FLAG, &verify_secrets, NULL, "ask Harbor's token service whether each stored secret still works; plan a new secret for refused ones" },
 	{ "concurrency", 'j', CLI_OPT_INT, &concurrency, "N", "parallel requests while reading state (default 8)" },
 	{ NULL },
 };
@@ -91,14 +91,15 @@ out:
 const struct cli_command cmd_plan_def = {
 	.name = "plan",
 	.run = cmd_plan,
-	.synopsis = "berth plan [-f FILE] [--detailed-exitcode] [--output text|json] [--prune]",
+	.synopsis = "berth plan [-f FILE] [--detailed-exitcode] [--output text|json] [--prune] [--verify-secrets] [-j N]",
 	.summary = "Show what apply would change",
 	.description =
 		"Reads the actual state - Harbor's robots with list calls (page_size=100, every page),\n"
 		"the store entry of each robot, the published Secrets and files - and prints what\n"
 		"'berth apply' would do, per robot: create, update (permissions, description,\n"
 		"duration, enable/disable, renewal of an expiring robot), set a secret and why,\n"
-		"publish targets, delete (with --prune). Secrets are never printed.\n\n"
+		"publish targets, delete (with --prune). Secrets are never printed, and nothing\n"
+		"is changed in Harbor, the store or the cluster.\n\n"
 		"Exit status: 0, or 2 with --detailed-exitcode when changes are pending; 1 when\n"
 		"the plan has errors (e.g. a robot of the same name that berth does not manage)\n"
 		"or state could not be read; 64 for a bad config or command line.\n",

@@ -25,7 +25,7 @@ static bool reveal;
 
 static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
-	{ "format", 0, CLI_OPT_STRING, &format, "FMT", "dockerconfigjson, secret, externalsecret or tekton" },
+	{ "format", 0, CLI_OPT_STRING, &format, "FMT", "what to print (required): dockerconfigjson, secret, externalsecret or tekton" },
 	{ "reveal", 0, CLI_OPT_FLAG, &reveal, NULL, "print a secret even when stdout is a terminal" },
 	{ NULL },
 };
@@ -206,7 +206,7 @@ out:
 const struct cli_command cmd_render_def = {
 	.name = "render",
 	.run = cmd_render,
-	.synopsis = "berth render [-f FILE] ROBOT --format dockerconfigjson|secret|externalsecret|tekton [--reveal]",
+	.synopsis = "berth render [-f FILE] --format dockerconfigjson|secret|externalsecret|tekton [--reveal] ROBOT",
 	.summary = "Print a robot's config.json, Secret or ESO/Tekton wiring",
 	.description =
 		"Prints to stdout, for one robot:\n"
@@ -218,6 +218,9 @@ const struct cli_command cmd_render_def = {
 		"  tekton            the Tekton workspace binding that mounts the Secret's\n"
 		"                    .dockerconfigjson as config.json (the kaniko task's dockerconfig)\n\n"
 		"Only dockerconfigjson and secret contain the secret, and they print it only when\n"
-		"stdout is not a terminal or --reveal is given. Reads the store; never talks to Harbor.\n",
+		"stdout is not a terminal or --reveal is given. Reads the store; never talks to Harbor.\n\n"
+		"Exit status: 0 when printed; 1 when the store holds no active credential for the\n"
+		"robot or cannot be read; 64 for a bad config or command line, and for a secret\n"
+		"asked for on a terminal without --reveal.\n",
 	.opts = opts,
 };

@@ -87,19 +87,21 @@ out:
 const struct cli_command cmd_rotate_def = {
 	.name = "rotate",
 	.run = cmd_rotate,
-	.synopsis = "berth rotate [-f FILE] [ROBOT...] [--now] [--dry-run]",
+	.synopsis = "berth rotate [-f FILE] [--now] [--dry-run] [-j N] [ROBOT...]",
 	.summary = "Rotate robot secrets without breaking running builds",
 	.description =
-		"Rotates the secrets of the named robots (all when none is named): those whose\n"
-		"rotation is due (rotate.every, or expiry that renewal cannot prevent), or all of\n"
-		"them with --now. It is apply limited to those robots, with the same guarantees:\n"
-		"the new secret is stored as pending before Harbor hears of it, checked with the\n"
-		"token service before the old one is retired, then published.\n\n"
+		"Rotates the secrets of the named robots: those whose rotation is due\n"
+		"(rotate.every, or expiry that renewal cannot prevent), or all of them with --now.\n"
+		"It is apply limited to those robots, with the same guarantees: the new secret is\n"
+		"stored as pending before Harbor hears of it, checked with the token service\n"
+		"before the old one is retired, then published. With no ROBOT it works on every\n"
+		"robot and, like apply without --prune, also makes any other pending change.\n\n"
 		"With rotate.slots: 1 the robot's secret is refreshed in place and every target\n"
 		"is updated at once. With rotate.slots: 2 the robot is two Harbor robots\n"
 		"(NAME-a, NAME-b): rotation refreshes the slot that is not published, checks it,\n"
 		"publishes it, and leaves the other valid; that one is refreshed only once\n"
-		"rotate.overlap has passed, so a credential a build read stays valid that long.\n\n"
+		"rotate.overlap has passed, so a credential a build read stays valid that long;\n"
+		"until then the plan says when the rotation may happen.\n\n"
 		"Exit status: 0 when every rotation succeeded; 1 otherwise; 64 for a bad config.\n",
 	.opts = opts,
 };

@@ -37,9 +37,9 @@ static const char *lease_duration_arg;
 static const struct cli_opt opts[] = {
 	{ "file", 'f', CLI_OPT_STRING, &config_file, "FILE", "the berth.yaml to read (default $BERTH_CONFIG, ./berth.yaml)" },
 	{ "interval", 0, CLI_OPT_STRING, &interval_arg, "DURATION", "time between cycles (default 5m), with +-10% jitter" },
-	{ "listen", 0, CLI_OPT_STRING, &listen_arg, "ADDR", "serve /healthz, /readyz, /metrics here (default 127.0.0.1:9102; 'off' disables)" },
+	{ "listen", 0, CLI_OPT_STRING, &listen_arg, "ADDR", "serve /healthz, /readyz, /metrics on IPv4 HOST:PORT (default 127.0.0.1:9102; 'off' disables)" },
 	{ "leader-elect", 0, CLI_OPT_FLAG, &leader_elect, NULL, "act only while holding a coordination.k8s.io Lease" },
-	{ "lease-namespace", 0, CLI_OPT_STRING, &lease_ns, "NS", "namespace of the Lease (default: the pod's)" },
+	{ "lease-namespace", 0, CLI_OPT_STRING, &lease_ns, "NS", "namespace of the Lease (default: the pod's, or the kubeconfig context's)" },
 	{ "lease-name", 0, CLI_OPT_STRING, &lease_name, "NAME", "name of the Lease (default berth)" },
 	{ "identity", 0, CLI_OPT_STRING, &identity, "ID", "this replica's identity (default hostname-pid)" },
 	{ "lease-duration", 0, CLI_OPT_STRING, &lease_duration_arg, "DURATION", "how long a silent leader keeps the Lease (default 15s)" },
@@ -268,7 +268,7 @@ out:
 const struct cli_command cmd_run_def = {
 	.name = "run",
 	.run = cmd_run,
-	.synopsis = "berth run [-f FILE] [--interval 5m] [--listen 127.0.0.1:9102] [--leader-elect]",
+	.synopsis = "berth run [-f FILE] [--interval 5m] [--listen 127.0.0.1:9102|off] [--leader-elect] [--once]",
 	.summary = "Run as a controller: plan, apply, rotate and verify in a loop",
 	.description =
 		"Each cycle reads the actual state, checks every stored secret with Harbor's token\n"
@@ -284,6 +284,9 @@ const struct cli_command cmd_run_def = {
 		"over when it stops renewing for the lease duration (15s).\n\n"
 		"HTTP: /healthz (alive), /readyz (config loaded), /metrics (Prometheus text: per\n"
 		"robot expiry, last rotation, last verify; cycles and their duration; API requests\n"
-		"by service and status class; leadership).\n",
+		"by service and status class; leadership).\n\n"
+		"Exit status: 0 after SIGTERM or SIGINT, and with --once when the cycle succeeded;\n"
+		"1 when the --once cycle failed or --listen cannot be bound; 64 for a bad config\n"
+		"or command line.\n",
 	.opts = opts,
 };

@@ -67,7 +67,7 @@ out:
 const struct cli_command cmd_verify_def = {
 	.name = "verify",
 	.run = cmd_verify,
-	.synopsis = "berth verify [-f FILE] [--output text|json]",
+	.synopsis = "berth verify [-f FILE] [--output text|json] [-j N]",
 	.summary = "Prove that each stored credential works, without writing",
 	.description =
 		"For each robot, asks Harbor's token service - as the robot, with the secret from\n"
@@ -77,7 +77,8 @@ const struct cli_command cmd_verify_def = {
 		"robot or a wrong secret from a good one. Then checks that every Secret and file\n"
 		"it publishes parses, has the registry as a key, and carries the stored credential.\n\n"
 		"Each robot and target is reported as: ok, wrong secret, expired (with the date),\n"
-		"disabled, missing rights (which), stale target, missing robot, no stored secret.\n\n"
+		"disabled, missing rights (which), stale target, missing robot, no stored secret,\n"
+		"or could not check. With rotate.slots: 2 each slot is checked on its own.\n\n"
 		"Exit status: 0 when every check passes; 2 when any fails; 1 when a check could\n"
 		"not run (Harbor or the store unreachable); 64 for a bad config.\n",
 	.opts = opts,

@@ -27,6 +27,8 @@ const struct cli_command cmd_version_def = {
 	.run = cmd_version,
 	.synopsis = "berth version",
 	.summary = "Print berth's version and the libraries it was built with",
-	.description = "",
+	.description =
+		"Prints berth's version, then the versions of libcurl, jansson, libyaml and\n"
+		"OpenSSL it was compiled against. 'berth --version' prints the first line only.\n",
 	.opts = NULL,
 };

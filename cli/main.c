@@ -34,8 +34,8 @@ void cli_print_main_help(FILE *f)
 {
 	fputs("usage: berth [--log-level SPEC] [--log-format text|json] COMMAND [ARGS]\n\n"
 	      "berth owns the credential chain between Harbor and CI: robot accounts,\n"
-	      "their secrets in Vault or a file store, dockerconfigjson Secrets and\n"
-	      "config.json files.\n\ncommands:\n", f);
+	      "their secrets in Vault, a file store or Kubernetes Secrets,\n"
+	      "dockerconfigjson Secrets and config.json files.\n\ncommands:\n", f);
 	for (size_t i = 0; cli_commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fputs("\nSee 'berth help COMMAND' for a command's options.\n", f);
