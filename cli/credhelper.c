@@ -48,11 +48,14 @@ static int open_store(struct berth_config **cfg, struct berth_session **s)
 
 	*cfg = NULL;
 	*s = NULL;
+	/* Errors go to stdout, as the protocol's helpers answer; stderr gets them too. */
 	if (!path || !*path) {
+		printf("docker-credential-berth: set BERTH_CONFIG to berth's config file\n");
 		fprintf(stderr, "docker-credential-berth: set BERTH_CONFIG to berth's config file\n");
 		return -1;
 	}
 	if (berth_config_load(cfg, path, &err) || berth_session_open(s, *cfg, &so, &err)) {
+		printf("docker-credential-berth: %s\n", err.msg);
 		fprintf(stderr, "docker-credential-berth: %s\n", err.msg);
 		return -1;
 	}
