@@ -1857,10 +1857,6 @@ static int parse_robot(struct ctx *c, const struct node *n, size_t idx, struct b
 	if (strstr(r->description, "[berth:"))
 		return fail(c, val(&w, "description"), "%s.description: must not contain '[berth:', which "
 			    "berth keeps for its ownership marker", path);
-	marker_len = strlen(" [berth:]") + strlen(c->cfg->owner);
-	if (strlen(r->description) + marker_len > HARBOR_DESC_MAX)
-		return fail(c, val(&w, "description"), "%s.description: longer than %zu characters, which is "
-			    "what Harbor stores beside berth's marker", path, HARBOR_DESC_MAX - marker_len);
 
 	if (val(&w, "duration")) {
 		char dpath[PATHLEN];
@@ -1889,6 +1885,12 @@ static int parse_robot(struct ctx *c, const struct node *n, size_t idx, struct b
 	problem = slash_path_problem(r->store_path);
 	if (problem)
 		return fail(c, val(&w, "storePath"), "%s.storePath: '%s' %s", path, r->store_path, problem);
+	/* The marker is " [berth:OWNER:STORE_PATH]" (see plan.c); Harbor keeps 1024 characters. */
+	marker_len = strlen(" [berth::]") + strlen(c->cfg->owner) + strlen(r->store_path);
+	if (strlen(r->description) + marker_len > HARBOR_DESC_MAX)
+		return fail(c, val(&w, "description") ? val(&w, "description") : val(&w, "storePath") ? val(&w, "storePath") : n,
+			    "%s.description: longer than %zu characters, which is what Harbor stores beside "
+			    "berth's marker", path, HARBOR_DESC_MAX > marker_len ? HARBOR_DESC_MAX - marker_len : 0);
 
 	if (val(&w, "rotate")) {
 		ret = parse_rotate(c, val(&w, "rotate"), path, r, &before_expiry);
