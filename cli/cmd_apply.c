@@ -29,15 +29,11 @@ static const struct cli_opt opts[] = {
 
 static int cmd_apply(int argc, char **argv)
 {
-	struct berth_config *cfg = NULL;
-	struct berth_session *s = NULL;
-	struct berth_session_opts so = { .max_retries = -1 };
+	struct cli_planned r;
 	struct berth_plan_opts po = { 0 };
-	struct berth_plan *plan = NULL;
 	struct berth_apply_report report = { 0 };
 	struct berth_buf out = BERTH_BUF_INIT;
 	struct berth_err err = BERTH_ERR_INIT;
-	bool *refused = NULL;
 	int first, ret, fmt;
 
 	ret = cli_parse(&cmd_apply_def, argc, argv, &first);
@@ -50,47 +46,30 @@ static int cmd_apply(int argc, char **argv)
 		return CLI_USAGE;
 	if ((ret = cli_check_concurrency("apply", concurrency)))
 		return ret;
-	ret = cli_load_config(config_file, &cfg);
-	if (ret)
-		return ret;
-	so.concurrency = (int)concurrency;
-	so.scan_all_projects = prune;
-	ret = cli_open_session(cfg, &so, &s);
-	if (ret)
-		goto out;
 	po.prune = prune;
-	if (verify_secrets) {
-		if (berth_session_check_secrets(s, &refused, &err)) {
-			ret = cli_fail(&err);
-			goto out;
-		}
-		po.verify_secrets = true;
-		po.secret_refused = refused;
-	}
-	if (berth_session_plan(s, &po, &plan, &err)) {
-		ret = cli_fail(&err);
+	ret = cli_plan(&r, config_file, concurrency, prune, verify_secrets, &po);
+	if (ret)
 		goto out;
-	}
-	if (dry_run || plan->nerrors) {
+	if (dry_run || r.plan->nerrors) {
 		if (fmt)
-			berth_plan_render_json(&out, plan);
+			berth_plan_render_json(&out, r.plan);
 		else
-			berth_plan_render_text(&out, plan);
+			berth_plan_render_text(&out, r.plan);
 		fwrite(out.buf, 1, out.len, stdout);
-		if (plan->nerrors)
+		if (r.plan->nerrors)
 			fprintf(stderr, "berth: the plan has errors; nothing was changed\n");
-		ret = plan->nerrors ? CLI_FAIL : CLI_OK;
+		ret = r.plan->nerrors ? CLI_FAIL : CLI_OK;
 		goto out;
 	}
-	ret = berth_session_apply(s, plan, &report, &err);
-	berth_apply_report_render(&out, plan, &report);
+	ret = berth_session_apply(r.s, r.plan, &report, &err);
+	berth_apply_report_render(&out, r.plan, &report);
 	fwrite(out.buf, 1, out.len, stdout);
 	if (ret) {
 		fprintf(stderr, "berth: %s\n", err.msg);
 		ret = cli_exit_for(err.code) == CLI_USAGE ? CLI_USAGE : CLI_FAIL;
 	}
 	{
-		char *counts = berth_session_request_counts(s);
+		char *counts = berth_session_request_counts(r.s);
 
 		berth_log_info("apply", "requests: %s", counts);
 		free(counts);
@@ -98,10 +77,7 @@ static int cmd_apply(int argc, char **argv)
 out:
 	berth_buf_release(&out);
 	berth_apply_report_release(&report);
-	berth_plan_free(plan);
-	berth_session_free(s);
-	berth_config_free(cfg);
-	free(refused);
+	cli_planned_release(&r);
 	return ret;
 }
 

@@ -27,14 +27,9 @@ static const struct cli_opt opts[] = {
 
 static int cmd_plan(int argc, char **argv)
 {
-	struct berth_config *cfg = NULL;
-	struct berth_session *s = NULL;
-	struct berth_session_opts so = { .max_retries = -1 };
+	struct cli_planned r;
 	struct berth_plan_opts po = { 0 };
-	struct berth_plan *plan = NULL;
 	struct berth_buf out = BERTH_BUF_INIT;
-	struct berth_err err = BERTH_ERR_INIT;
-	bool *refused = NULL;
 	int first, ret, fmt;
 
 	ret = cli_parse(&cmd_plan_def, argc, argv, &first);
@@ -47,44 +42,24 @@ static int cmd_plan(int argc, char **argv)
 		return CLI_USAGE;
 	if ((ret = cli_check_concurrency("plan", concurrency)))
 		return ret;
-	ret = cli_load_config(config_file, &cfg);
-	if (ret)
-		return ret;
-	so.concurrency = (int)concurrency;
-	so.scan_all_projects = prune;
-	ret = cli_open_session(cfg, &so, &s);
-	if (ret)
-		goto out;
 	po.prune = prune;
-	if (verify_secrets) {
-		if (berth_session_check_secrets(s, &refused, &err)) {
-			ret = cli_fail(&err);
-			goto out;
-		}
-		po.verify_secrets = true;
-		po.secret_refused = refused;
-	}
-	if (berth_session_plan(s, &po, &plan, &err)) {
-		ret = cli_fail(&err);
+	ret = cli_plan(&r, config_file, concurrency, prune, verify_secrets, &po);
+	if (ret)
 		goto out;
-	}
 	if (fmt)
-		berth_plan_render_json(&out, plan);
+		berth_plan_render_json(&out, r.plan);
 	else
-		berth_plan_render_text(&out, plan);
+		berth_plan_render_text(&out, r.plan);
 	fwrite(out.buf, 1, out.len, stdout);
-	if (plan->nerrors)
+	if (r.plan->nerrors)
 		ret = CLI_FAIL;
-	else if (detailed_exitcode && berth_plan_has_changes(plan))
+	else if (detailed_exitcode && berth_plan_has_changes(r.plan))
 		ret = CLI_CHANGES;
 	else
 		ret = CLI_OK;
 out:
 	berth_buf_release(&out);
-	berth_plan_free(plan);
-	berth_session_free(s);
-	berth_config_free(cfg);
-	free(refused);
+	cli_planned_release(&r);
 	return ret;
 }
 

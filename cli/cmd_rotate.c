@@ -24,11 +24,9 @@ static const struct cli_opt opts[] = {
 
 static int cmd_rotate(int argc, char **argv)
 {
+	struct cli_planned r = { 0 };
 	struct berth_config *cfg = NULL;
-	struct berth_session *s = NULL;
-	struct berth_session_opts so = { .max_retries = -1 };
 	struct berth_plan_opts po = { 0 };
-	struct berth_plan *plan = NULL;
 	struct berth_apply_report report = { 0 };
 	struct berth_buf out = BERTH_BUF_INIT;
 	struct berth_err err = BERTH_ERR_INIT;
@@ -39,18 +37,16 @@ static int cmd_rotate(int argc, char **argv)
 		return ret < 0 ? CLI_OK : ret;
 	if ((ret = cli_check_concurrency("rotate", concurrency)))
 		return ret;
+	/* Check the robot names before any request. */
 	ret = cli_load_config(config_file, &cfg);
 	if (ret)
 		return ret;
-	for (int i = first; i < argc; i++)
-		if (!berth_config_robot(cfg, argv[i])) {
+	for (int i = first; i < argc && !ret; i++)
+		if (!berth_config_robot(cfg, argv[i]))
 			ret = cli_usage_error("rotate: no robot named '%s' in %s", argv[i], cfg->path);
-			goto out;
-		}
-	so.concurrency = (int)concurrency;
-	ret = cli_open_session(cfg, &so, &s);
+	berth_config_free(cfg);
 	if (ret)
-		goto out;
+		return ret;
 	po.force_rotate = now_flag;
 	if (first < argc) {
 		po.only = (const char *const *)&argv[first];
@@ -58,18 +54,17 @@ static int cmd_rotate(int argc, char **argv)
 		po.rotate_only = po.only;
 		po.nrotate_only = po.nonly;
 	}
-	if (berth_session_plan(s, &po, &plan, &err)) {
-		ret = cli_fail(&err);
+	ret = cli_plan(&r, config_file, concurrency, false, false, &po);
+	if (ret)
 		goto out;
-	}
-	if (dry_run || plan->nerrors) {
-		berth_plan_render_text(&out, plan);
+	if (dry_run || r.plan->nerrors) {
+		berth_plan_render_text(&out, r.plan);
 		fwrite(out.buf, 1, out.len, stdout);
-		ret = plan->nerrors ? CLI_FAIL : CLI_OK;
+		ret = r.plan->nerrors ? CLI_FAIL : CLI_OK;
 		goto out;
 	}
-	ret = berth_session_apply(s, plan, &report, &err);
-	berth_apply_report_render(&out, plan, &report);
+	ret = berth_session_apply(r.s, r.plan, &report, &err);
+	berth_apply_report_render(&out, r.plan, &report);
 	fwrite(out.buf, 1, out.len, stdout);
 	if (ret) {
 		fprintf(stderr, "berth: %s\n", err.msg);
@@ -78,9 +73,7 @@ static int cmd_rotate(int argc, char **argv)
 out:
 	berth_buf_release(&out);
 	berth_apply_report_release(&report);
-	berth_plan_free(plan);
-	berth_session_free(s);
-	berth_config_free(cfg);
+	cli_planned_release(&r);
 	return ret;
 }
 

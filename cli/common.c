@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "plan.h"
 #include "session.h"
 
 const char *cli_config_path(const char *opt)
@@ -65,4 +66,39 @@ int cli_check_concurrency(const char *cmd, long value)
 	if (value < 1 || value > 256)
 		return cli_usage_error("%s: --concurrency must be 1..256, not %ld", cmd, value);
 	return 0;
+}
+
+int cli_plan(struct cli_planned *r, const char *config_file, long concurrency, bool scan_all_projects,
+	     bool verify_secrets, struct berth_plan_opts *po)
+{
+	struct berth_session_opts so = { .max_retries = -1, .concurrency = (int)concurrency,
+					  .scan_all_projects = scan_all_projects };
+	struct berth_err err = BERTH_ERR_INIT;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = cli_load_config(config_file, &r->cfg);
+	if (ret)
+		return ret;
+	ret = cli_open_session(r->cfg, &so, &r->s);
+	if (ret)
+		return ret;
+	if (verify_secrets) {
+		if (berth_session_check_secrets(r->s, &r->refused, &err))
+			return cli_fail(&err);
+		po->verify_secrets = true;
+		po->secret_refused = r->refused;
+	}
+	if (berth_session_plan(r->s, po, &r->plan, &err))
+		return cli_fail(&err);
+	return 0;
+}
+
+void cli_planned_release(struct cli_planned *r)
+{
+	berth_plan_free(r->plan);
+	berth_session_free(r->s);
+	berth_config_free(r->cfg);
+	free(r->refused);
+	memset(r, 0, sizeof(*r));
 }
