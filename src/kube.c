@@ -808,14 +808,27 @@ int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *na
 	spec = berth_json_obj(root, "spec");
 	tlsarr = berth_json_arr(spec, "tls");
 	rules = berth_json_arr(spec, "rules");
-	if (json_array_size(tlsarr)) {
-		json_t *hosts = berth_json_arr(json_array_get(tlsarr, 0), "hosts");
+	*tls = json_array_size(tlsarr) > 0;
+	/*
+	 * The seed's rule: spec.rules[0].host. TLS hosts may be wildcards
+	 * ("*.example.com") or list other hosts first, so they only tell
+	 * the scheme - and give the host when no rule names one.
+	 */
+	h = berth_json_str(json_array_get(rules, 0), "host");
+	if (!h || !*h) {
+		size_t i;
+		json_t *t;
 
-		*tls = true;
-		h = json_string_value(json_array_get(hosts, 0));
+		h = NULL;
+		json_array_foreach(tlsarr, i, t) {
+			const char *th = json_string_value(json_array_get(berth_json_arr(t, "hosts"), 0));
+
+			if (th && *th && th[0] != '*') {
+				h = th;
+				break;
+			}
+		}
 	}
-	if (!h)
-		h = berth_json_str(json_array_get(rules, 0), "host");
 	if (!h || !*h || h[0] == '*') {
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "kube: Ingress %s/%s names no usable host", ns, name);
 		goto out;

@@ -101,9 +101,10 @@ int berth_kube_namespace_list(struct berth_kube *k, const char *label_selector, 
 			      size_t *n, struct berth_err *err);
 
 /*
- * The host of an Ingress, as the seed reads it: the first TLS host when the
- * Ingress has TLS (then *tls is true), else spec.rules[0].host.
- * BERTH_ENOTFOUND when the Ingress is missing or names no host.
+ * The host of an Ingress, as the seed reads it: spec.rules[0].host, else
+ * the first non-wildcard TLS host; *tls is true when the Ingress has a TLS
+ * section. *host is the caller's. BERTH_ENOTFOUND when the Ingress is
+ * missing or names no usable host (none, or only a wildcard).
  */
 int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *name, char **host,
 			    bool *tls, struct berth_err *err);
