@@ -462,6 +462,7 @@ static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct b
 {
 	const struct berth_secret *data = berth_kube_secret_data(ks, DOCKERCFG_KEY);
 	const char *ann;
+	char hash[65];
 	size_t len;
 	const char *bytes = berth_secret_reveal(data, &len);
 
@@ -481,6 +482,13 @@ static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct b
 	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_LOGIN);
 	if (!ann || strcmp(ann, login)) {
 		*why = "annotations differ";
+		return false;
+	}
+	/* The hash is what readers of the annotation trust: it must match the data. */
+	berth_sha256_hex(want->buf, want->len, hash);
+	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_HASH);
+	if (!ann || strcmp(ann, hash)) {
+		*why = "content hash annotation differs";
 		return false;
 	}
 	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_TEKTON);
