@@ -778,6 +778,14 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 					    "on this target to take it over", ns, t->name);
 			break;
 		}
+		/* The API server refuses to change a type: say so instead of sending a doomed PUT. */
+		if (ks.type && strcmp(ks.type, DOCKERCFG_TYPE)) {
+			ret = berth_err_set(err, BERTH_EEXISTS,
+					    "Secret %s/%s has type %s, and a Secret's type cannot change; delete "
+					    "it (berth then creates it as " DOCKERCFG_TYPE ") or publish under "
+					    "another name", ns, t->name, ks.type);
+			break;
+		}
 		fill_secret(&ks, p, w, t, bytes);
 		ret = berth_kube_secret_update(p->kube, &ks, err);
 		if (ret != BERTH_ECONFLICT)
@@ -870,9 +878,12 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 			continue;
 		ret = publish_secret(p, w, r->t, r->ns, seen, &bytes, &created, &e);
 		if (ret) {
+			/* The first failure is the robot's error; name every later one too. */
 			if (!first) {
 				*err = e;
 				first = ret;
+			} else {
+				berth_log_error("target", "robot %s: %s", w->cfg->name, e.msg);
 			}
 			if (summary->len)
 				berth_buf_addstr(summary, ", ");
@@ -892,7 +903,12 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 			if (!first) {
 				*err = e;
 				first = ret;
+			} else {
+				berth_log_error("target", "robot %s: %s", w->cfg->name, e.msg);
 			}
+			if (summary->len)
+				berth_buf_addstr(summary, ", ");
+			berth_buf_addf(summary, "file %s FAILED", w->cfg->files[f].path);
 			continue;
 		}
 		if (changed) {
