@@ -583,8 +583,13 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 	return o;
 }
 
+/* ns NULL: the Secrets of every namespace (lists only). */
 static void secret_path(struct berth_buf *b, const char *ns, const char *name)
 {
+	if (!ns) {
+		berth_buf_addstr(b, "/api/v1/secrets");
+		return;
+	}
 	berth_buf_addstr(b, "/api/v1/namespaces/");
 	berth_buf_add_urlpath(b, ns);
 	berth_buf_addstr(b, "/secrets");
@@ -616,7 +621,10 @@ int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *lab
 			berth_buf_add_query(&path, "continue", cont);
 		free(cont);
 		cont = NULL;
-		snprintf(op, sizeof(op), "list Secrets in namespace '%s'", ns);
+		if (ns)
+			snprintf(op, sizeof(op), "list Secrets in namespace '%s'", ns);
+		else
+			snprintf(op, sizeof(op), "list Secrets in all namespaces");
 		ret = kube_json(k, "GET", path.buf, NULL, op, &root, &resp, err);
 		items = berth_json_arr(root, "items");
 		if (!ret && !items)
@@ -624,7 +632,7 @@ int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *lab
 		if (!ret) {
 			json_array_foreach(items, i, it) {
 				BERTH_ALLOC_GROW(out->v, out->n + 1, out->alloc);
-				ret = decode_secret(it, ns, &out->v[out->n], err);
+				ret = decode_secret(it, ns ? ns : "", &out->v[out->n], err);
 				out->n++;
 				if (ret)
 					break;

@@ -74,7 +74,10 @@ void berth_kube_get_stats(const struct berth_kube *k, struct berth_http_stats *o
 int berth_kube_secret_value(struct berth_secret **out, struct berth_kube *k, const char *ns,
 			    const char *name, const char *key, struct berth_err *err);
 
-/* Secrets of ns matching label_selector (may be NULL), every page. Appended to out. */
+/*
+ * Secrets of ns (NULL: of every namespace, GET /api/v1/secrets) matching
+ * label_selector (may be NULL), every page. Appended to out.
+ */
 int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *label_selector,
 			   struct berth_kube_secret_list *out, struct berth_err *err);
 int berth_kube_secret_get(struct berth_kube *k, const char *ns, const char *name,

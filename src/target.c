@@ -311,9 +311,42 @@ static void add_ns(struct berth_target_state *s, size_t *alloc, const char *ns)
 	s->ns[s->nns++].ns = xstrdup(ns);
 }
 
+/*
+ * One cluster-wide labelled list instead of one per namespace, so that
+ * berth's Secrets in namespaces no target names any more are seen too.
+ * Returns false (after a warning) when it cannot be read: the caller then
+ * lists the named namespaces one by one.
+ */
+static bool read_cluster_wide(struct berth_target_state *s, size_t *nsalloc, struct berth_publisher *p,
+			      const char *selector)
+{
+	struct berth_kube_secret_list all = { 0 };
+	struct berth_err e = BERTH_ERR_INIT;
+
+	if (berth_kube_secret_list(p->kube, NULL, selector, &all, &e)) {
+		berth_log_warn("kube", "cannot list Secrets in all namespaces, so orphans in namespaces no "
+				       "target names are not seen (%s)", e.msg);
+		berth_kube_secret_list_release(&all);
+		return false;
+	}
+	for (size_t i = 0; i < all.n; i++) {
+		struct ns_state *ns;
+
+		add_ns(s, nsalloc, all.v[i].ns);
+		for (ns = s->ns; strcmp(ns->ns, all.v[i].ns); ns++)
+			;
+		/* The Secret moves into its namespace's list. */
+		BERTH_ALLOC_GROW(ns->secrets.v, ns->secrets.n + 1, ns->secrets.alloc);
+		ns->secrets.v[ns->secrets.n++] = all.v[i];
+	}
+	free(all.v);
+	s->cluster_wide = true;
+	return true;
+}
+
 int berth_target_state_read(struct berth_target_state **out, struct berth_publisher *p,
-			    const struct berth_want *wants, size_t nwants, int concurrency,
-			    struct berth_err *err)
+			    const struct berth_want *wants, size_t nwants, bool all_namespaces,
+			    int concurrency, struct berth_err *err)
 {
 	struct berth_target_state *s = xcalloc(1, sizeof(*s));
 	struct read_job j = { .p = p, .s = s };
@@ -384,12 +417,14 @@ int berth_target_state_read(struct berth_target_state **out, struct berth_publis
 			ret = 0;
 		}
 	}
-	if (s->nns) {
+	j.selector = owner_selector(p->cfg->owner);
+	if (all_namespaces && p->kube && read_cluster_wide(s, &nsalloc, p, j.selector)) {
 		qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
-		j.selector = owner_selector(p->cfg->owner);
+	} else if (s->nns) {
+		qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
 		berth_exec_run(s->nns, concurrency, ns_job, &j, NULL);
-		free(j.selector);
 	}
+	free(j.selector);
 	*out = s;
 	return ret;
 }

@@ -57,12 +57,15 @@ void berth_publisher_bind(struct berth_publisher *p, struct berth_target_state *
 
 /*
  * Read the targets of every want: resolve namespace selectors, list
- * berth's Secrets once per namespace, read each file. *out is the
- * caller's. Network and file I/O.
+ * berth's Secrets once per namespace, read each file. With all_namespaces
+ * (--prune) berth's Secrets are read with one cluster-wide list instead,
+ * so that orphans in namespaces no target names are found; when that list
+ * is forbidden, a warning says so and the named namespaces are listed.
+ * *out is the caller's. Network and file I/O.
  */
 int berth_target_state_read(struct berth_target_state **out, struct berth_publisher *p,
-			    const struct berth_want *wants, size_t nwants, int concurrency,
-			    struct berth_err *err);
+			    const struct berth_want *wants, size_t nwants, bool all_namespaces,
+			    int concurrency, struct berth_err *err);
 void berth_target_state_free(struct berth_target_state *s);
 
 /*
