@@ -131,32 +131,50 @@ void berth_dockercfg_render(struct berth_buf *out, const char *registry, const c
 	json_decref(root);
 }
 
-int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len, const char *registry,
-			  const char *user, const struct berth_secret *secret, struct berth_err *err)
+/*
+ * Parse a config.json berth may merge into: blank text is an empty object;
+ * anything else must be a JSON object whose 'auths', if present, is an
+ * object. *out is a new reference. BERTH_EPROTO otherwise.
+ */
+static int dockercfg_parse(json_t **out, const char *text, size_t len, struct berth_err *err)
 {
 	json_t *root = NULL, *auths;
 	size_t i = 0;
-	int ret = 0;
+	int ret;
 
-	while (i < len && (existing[i] == ' ' || existing[i] == '\n' || existing[i] == '\t' ||
-			   existing[i] == '\r'))
+	*out = NULL;
+	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
 		i++;
 	if (i == len) {
-		root = json_object();
-	} else {
-		ret = berth_json_parse(&root, existing, len, "config.json", err);
-		if (ret)
-			return ret;
-		if (!json_is_object(root)) {
-			json_decref(root);
-			return berth_err_set(err, BERTH_EPROTO, "config.json is not a JSON object");
-		}
+		*out = json_object();
+		return 0;
+	}
+	ret = berth_json_parse(&root, text, len, "config.json", err);
+	if (ret)
+		return ret;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return berth_err_set(err, BERTH_EPROTO, "config.json is not a JSON object");
 	}
 	auths = json_object_get(root, "auths");
 	if (auths && !json_is_object(auths)) {
 		json_decref(root);
 		return berth_err_set(err, BERTH_EPROTO, "config.json: 'auths' is not an object");
 	}
+	*out = root;
+	return 0;
+}
+
+int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len, const char *registry,
+			  const char *user, const struct berth_secret *secret, struct berth_err *err)
+{
+	json_t *root = NULL, *auths;
+	int ret;
+
+	ret = dockercfg_parse(&root, existing, len, err);
+	if (ret)
+		return ret;
+	auths = json_object_get(root, "auths");
 	if (!auths) {
 		auths = json_object();
 		json_object_set_new(root, "auths", auths);
@@ -587,6 +605,16 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 			add_action(actions, n, BERTH_TARGET_CREATE, true, NULL, NULL, fs->path, NULL);
 			continue;
 		}
+		/* Malformed: never clobber a file we cannot read. Blank counts as empty. */
+		{
+			json_t *doc = NULL;
+
+			if (dockercfg_parse(&doc, fs->content.buf, fs->content.len, &e)) {
+				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL, fs->path, e.msg);
+				continue;
+			}
+			json_decref(doc);
+		}
 		switch (berth_dockercfg_lookup(fs->content.buf, fs->content.len, registry, &user, &have, &e)) {
 		case 0:
 			if (!secret)
@@ -602,12 +630,8 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 				   "no entry for this registry");
 			break;
 		default:
-			/* Malformed: never clobber a file we cannot read. */
-			if (e.code == BERTH_EPROTO && !strstr(e.msg, "not an object") &&
-			    !strstr(e.msg, "not valid JSON"))
-				add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path, e.msg);
-			else
-				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL, fs->path, e.msg);
+			/* The document is sound but our entry is not: replace the entry. */
+			add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path, e.msg);
 		}
 		free(user);
 		berth_secret_free(have);
