@@ -792,6 +792,23 @@ int berth_kube_namespace_list(struct berth_kube *k, const char *label_selector, 
 	return ret;
 }
 
+int berth_kube_namespace_get(struct berth_kube *k, const char *name, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	char op[300];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	berth_buf_addstr(&path, "/api/v1/namespaces/");
+	berth_buf_add_urlpath(&path, name);
+	snprintf(op, sizeof(op), "read namespace '%s'", name);
+	ret = kube_json(k, "GET", path.buf, NULL, op, NULL, &resp, err);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
 int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *name, char **host,
 			    bool *tls, struct berth_err *err)
 {

@@ -103,6 +103,9 @@ void berth_kube_secret_set_data(struct berth_kube_secret *s, const char *key, co
 int berth_kube_namespace_list(struct berth_kube *k, const char *label_selector, char ***names,
 			      size_t *n, struct berth_err *err);
 
+/* Whether namespace name exists: 0, BERTH_ENOTFOUND, BERTH_EFORBIDDEN (may not read it), ... */
+int berth_kube_namespace_get(struct berth_kube *k, const char *name, struct berth_err *err);
+
 /*
  * The host of an Ingress, as the seed reads it: spec.rules[0].host, else
  * the first non-wildcard TLS host; *tls is true when the Ingress has a TLS

@@ -264,9 +264,14 @@ out:
 
 /* ---- reading ------------------------------------------------------------- */
 
+/*
+ * berth's published Secrets: its labels with the owner, and a robot label.
+ * The kubernetes store's own Secrets carry no robot label, so they never
+ * look like targets (nor like orphans for --prune).
+ */
 static char *owner_selector(const char *owner)
 {
-	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth," BERTH_LABEL_OWNER "=%s", owner);
+	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth," BERTH_LABEL_OWNER "=%s," BERTH_LABEL_ROBOT, owner);
 }
 
 static char *selector_text(const struct berth_secret_target *t)
@@ -651,6 +656,10 @@ void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 			const struct berth_kube_secret *ks = &ns->secrets.v[j];
 			bool wanted = false;
 
+			/* Only what berth publishes: never a store entry, whatever its labels say. */
+			if (!ks->type || strcmp(ks->type, DOCKERCFG_TYPE) ||
+			    berth_kube_secret_annotation(ks, BERTH_ANNOTATION_STORE_PATH))
+				continue;
 			for (size_t k = 0; k < s->nwants && !wanted; k++)
 				for (size_t t = 0; t < s->per_want[k].n && !wanted; t++)
 					wanted = !strcmp(s->per_want[k].v[t].ns, ks->ns) &&

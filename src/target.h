@@ -31,6 +31,8 @@ struct berth_want;
 #define BERTH_ANNOTATION_HASH "berth.dev/content-sha256"
 #define BERTH_ANNOTATION_LOGIN "berth.dev/robot-login"
 #define BERTH_ANNOTATION_TEKTON "tekton.dev/docker-0"
+/* On the kubernetes store's Secrets (store_kube.c), which are never targets. */
+#define BERTH_ANNOTATION_STORE_PATH "berth.dev/store-path"
 
 enum berth_target_op {
 	BERTH_TARGET_OK = 0,   /* holds the current credential */

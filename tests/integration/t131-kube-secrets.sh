@@ -100,7 +100,7 @@ is 0 "$RC" "a second apply exits 0" || show_berth
 like 'Apply: 0 changed, 1 unchanged, 0 failed' "$OUT" "a second apply changes nothing"
 is 0 "$(kube_writes)" "a second apply sends no write to Kubernetes"
 is 0 "$(writes harbor)" "a second apply sends no write to Harbor"
-SEL='labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth%2Cberth.dev%2Fowner%3Dberth'
+SEL='labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth%2Cberth.dev%2Fowner%3Dberth%2Cberth.dev%2Frobot'
 is "GET /api/v1/namespaces/ci-a/secrets?$SEL&limit=500
 GET /api/v1/namespaces/ci-b/secrets?$SEL&limit=500
 GET /api/v1/namespaces/tekton-workflows/secrets?$SEL&limit=500" \

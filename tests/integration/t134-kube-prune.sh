@@ -78,7 +78,7 @@ like 'Secret ci-a/extra: deleted' "$OUT" "apply --prune reports the deletion in 
 like 'Secret ci-b/harbor-push: deleted' "$OUT" "and in ci-b"
 is "DELETE /api/v1/namespaces/ci-a/secrets/extra
 DELETE /api/v1/namespaces/ci-b/secrets/harbor-push" "$(kube_log_paths | grep -v '^GET' | sort)" "the only writes are the two DELETEs"
-is 1 "$(kube_log_paths GET | grep -c '^GET /api/v1/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth%2Cberth.dev%2Fowner%3Dberth')" \
+is 1 "$(kube_log_paths GET | grep -c '^GET /api/v1/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth%2Cberth.dev%2Fowner%3Dberth%2Cberth.dev%2Frobot&')" \
 	"with --prune berth's Secrets are read with one cluster-wide labelled list"
 is '' "$(kube_secret ci-a extra)" "ci-a/extra is gone"
 is '' "$(kube_secret ci-b harbor-push)" "ci-b/harbor-push is gone"
