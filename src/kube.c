@@ -29,8 +29,24 @@ struct berth_kube {
 	char *ns;                  /* default namespace */
 	char *token_file;          /* bearer token re-read from this file */
 	int64_t token_read_ms;
+	int64_t token_reread_ms;   /* re-read period, at most TOKEN_REREAD_S */
 	pthread_mutex_t lock;
 };
+
+/*
+ * client-go re-reads a token file every minute; so does berth. Tests may
+ * shorten the period with $BERTH_SA_TOKEN_REREAD_S (1 to 60), never
+ * lengthen it.
+ */
+static int64_t token_reread_ms(void)
+{
+	const char *v = getenv("BERTH_SA_TOKEN_REREAD_S");
+	long long s;
+
+	if (v && !berth_parse_long(v, 1, TOKEN_REREAD_S, &s))
+		return (int64_t)s * 1000;
+	return TOKEN_REREAD_S * 1000;
+}
 
 /* ---- kubeconfig ---------------------------------------------------------- */
 
@@ -291,7 +307,7 @@ static int refresh_token(struct berth_kube *k, bool force, struct berth_err *err
 	if (!k->token_file)
 		return 0;
 	pthread_mutex_lock(&k->lock);
-	if (force || !k->token_read_ms || now - k->token_read_ms >= TOKEN_REREAD_S * 1000) {
+	if (force || !k->token_read_ms || now - k->token_read_ms >= k->token_reread_ms) {
 		ret = berth_secret_from_file(&tok, k->token_file, err);
 		if (!ret) {
 			berth_http_set_bearer(k->http, tok);
@@ -311,6 +327,7 @@ int berth_kube_new(struct berth_kube **out, const struct berth_kube_config *cfg,
 
 	*out = NULL;
 	k = xcalloc(1, sizeof(*k));
+	k->token_reread_ms = token_reread_ms();
 	pthread_mutex_init(&k->lock, NULL);
 	if (paths && *paths) {
 		ret = from_kubeconfig(k, cfg, paths, err);

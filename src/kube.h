@@ -62,7 +62,8 @@ struct berth_kube_lease {
  * Connect from cfg: kubeconfig (cfg->kubeconfig or $KUBECONFIG) with
  * cfg->context, else in-cluster when KUBERNETES_SERVICE_HOST is set (the
  * service-account directory may be overridden with $BERTH_SA_DIR for
- * tests). Returns 0, BERTH_ENOTFOUND when no connection is configured or
+ * tests, and the token's re-read period shortened with
+ * $BERTH_SA_TOKEN_REREAD_S). Returns 0, BERTH_ENOTFOUND when no connection is configured or
  * available, or BERTH_ECONFIG for a bad kubeconfig. No network I/O.
  */
 int berth_kube_new(struct berth_kube **out, const struct berth_kube_config *cfg, struct berth_err *err);
