@@ -600,6 +600,15 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 	return o;
 }
 
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s, size_t flags)
+{
+	json_t *o = encode_secret(s);
+
+	if (berth_json_dump(out, o, flags))
+		BERTH_BUG("cannot render a Secret");
+	json_decref(o);
+}
+
 /* ns NULL: the Secrets of every namespace (lists only). */
 static void secret_path(struct berth_buf *b, const char *ns, const char *name)
 {

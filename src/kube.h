@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct berth_buf;
 struct berth_err;
 struct berth_http_stats;
 struct berth_kube;
@@ -91,6 +92,12 @@ int berth_kube_secret_update(struct berth_kube *k, struct berth_kube_secret *s, 
 int berth_kube_secret_delete(struct berth_kube *k, const char *ns, const char *name, const char *rv,
 			     struct berth_err *err);
 void berth_kube_secret_release(struct berth_kube_secret *s);
+/*
+ * The Secret as the API takes it (apiVersion, kind, metadata with name,
+ * namespace, labels, annotations and resourceVersion when set; type; data
+ * in base64), JSON with jansson's flags, appended to out: wipe it after use.
+ */
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s, size_t flags);
 void berth_kube_secret_list_release(struct berth_kube_secret_list *l);
 const char *berth_kube_secret_label(const struct berth_kube_secret *s, const char *key);
 const char *berth_kube_secret_annotation(const struct berth_kube_secret *s, const char *key);

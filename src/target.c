@@ -744,9 +744,8 @@ void berth_target_check(const struct berth_target_state *s, const char *registry
 
 /* ---- publishing ------------------------------------------------------------ */
 
-static void fill_secret(struct berth_kube_secret *ks, const struct berth_publisher *p,
-			const struct berth_want *w, const struct berth_secret_target *t,
-			const struct berth_buf *bytes)
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner, const char *registry,
+			      const char *robot, const char *login, bool tekton, const struct berth_buf *bytes)
 {
 	struct berth_secret *v = berth_secret_new(bytes->buf, bytes->len);
 	char hash[65];
@@ -754,13 +753,13 @@ static void fill_secret(struct berth_kube_secret *ks, const struct berth_publish
 	free(ks->type);
 	ks->type = xstrdup(DOCKERCFG_TYPE);
 	berth_kube_secret_set_label(ks, BERTH_LABEL_MANAGED_BY, "berth");
-	berth_kube_secret_set_label(ks, BERTH_LABEL_OWNER, p->cfg->owner);
-	berth_kube_secret_set_label(ks, BERTH_LABEL_ROBOT, w->cfg->name);
+	berth_kube_secret_set_label(ks, BERTH_LABEL_OWNER, owner);
+	berth_kube_secret_set_label(ks, BERTH_LABEL_ROBOT, robot);
 	berth_sha256_hex(bytes->buf, bytes->len, hash);
 	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_HASH, hash);
-	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_LOGIN, w->login);
-	if (t->tekton_annotation) {
-		char *url = xasprintf("https://%s", p->registry);
+	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_LOGIN, login);
+	if (tekton) {
+		char *url = xasprintf("https://%s", registry);
 
 		berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_TEKTON, url);
 		free(url);
@@ -769,6 +768,14 @@ static void fill_secret(struct berth_kube_secret *ks, const struct berth_publish
 	}
 	berth_kube_secret_set_data(ks, DOCKERCFG_KEY, v);
 	berth_secret_free(v);
+}
+
+static void fill_secret(struct berth_kube_secret *ks, const struct berth_publisher *p,
+			const struct berth_want *w, const struct berth_secret_target *t,
+			const struct berth_buf *bytes)
+{
+	berth_target_secret_fill(ks, p->cfg->owner, p->registry, w->cfg->name, w->login, t->tekton_annotation,
+				 bytes);
 }
 
 static bool is_ours(const struct berth_kube_secret *ks, const char *owner)

@@ -18,6 +18,7 @@ struct berth_buf;
 struct berth_config;
 struct berth_err;
 struct berth_kube;
+struct berth_kube_secret;
 struct berth_plan;
 struct berth_publisher;
 struct berth_secret;
@@ -94,6 +95,15 @@ typedef void berth_target_check_fn(void *payload, const char *target, int result
 void berth_target_check(const struct berth_target_state *s, const char *registry,
 			const struct berth_want *w, size_t k, const struct berth_secret *secret,
 			berth_target_check_fn *fn, void *payload);
+
+/*
+ * Make ks the dockerconfigjson Secret berth publishes: its type, berth's
+ * labels (owner, robot), the content-hash and login annotations, Tekton's
+ * annotation when asked (else removed), and data[.dockerconfigjson] =
+ * bytes. Other labels, annotations and data keys of ks are kept. Pure.
+ */
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner, const char *registry,
+			      const char *robot, const char *login, bool tekton, const struct berth_buf *bytes);
 
 /*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
