@@ -46,7 +46,7 @@ sim_reset harbor
 run_berth render -f "$CFG" tekton --format dockerconfigjson
 is 0 "$RC" "render --format dockerconfigjson exits 0 (stdout is a file)" || show_berth
 CJ=$OUT
-check "its output is JSON" jq -e . <<<"$CJ"
+check "its output is a JSON object" jq -ne 'input | type == "object"' <<<"$CJ"
 is "[\"$REG\"]" "$(jq -c '.auths | keys' <<<"$CJ")" "auths is keyed by the registry"
 if [ "$(jq -r --arg r "$REG" '.auths[$r].auth' <<<"$CJ" | base64 -d)" == "$LOGIN:$SECRET" ]; then
 	tap_ok "auth is base64 of login:secret from the Vault entry"
@@ -113,7 +113,7 @@ def evalexpr($ctx):
 def gotmpl($ctx): gsub("\\{\\{-?\\s*(?<e>.*?)\\s*-?\\}\\}"; .e | evalexpr($ctx));'
 TEMPLATE=$(jq -r '.spec.target.template.data[".dockerconfigjson"]' <<<"$EXT")
 ESO_CJ=$(jq -rn --arg t "$TEMPLATE" --argjson ctx "$ESO_CTX" "$GOTMPL"' $t | gotmpl($ctx)')
-check "the evaluated template is JSON" jq -e . <<<"$ESO_CJ"
+check "the evaluated template is a JSON object" jq -ne 'input | type == "object"' <<<"$ESO_CJ"
 is "$LOGIN" "$(jq -r --arg r "$REG" '.auths[$r].username' <<<"$ESO_CJ")" "the evaluated template names the robot's login under the registry"
 is "$(jq -cS . <<<"$CJ")" "$(jq -cS . <<<"$ESO_CJ")" "the template over the Vault entry yields the config.json berth renders (auth, username, password)"
 
