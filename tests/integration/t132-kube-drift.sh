@@ -31,7 +31,7 @@ P=/api/v1/namespaces/tekton-workflows/secrets/tekton-harbor-auth
 run_berth apply -f "$CFG"
 is 0 "$RC" "apply exits 0" || show_berth
 ORIG=$(kube_secret tekton-workflows tekton-harbor-auth)
-WANT_DATA=$(jq -c .data <<<"$ORIG")
+WANT_DATA=$(jq -c .data <<<"$ORIG" | digest)
 WANT_META=$(jq -cS '.metadata | {labels, annotations}' <<<"$ORIG")
 CI_RV=$(kube_secret ci harbor-push | jq -r .metadata.resourceVersion)
 
@@ -52,7 +52,7 @@ restored() {
 	like 'Secret tekton-workflows/tekton-harbor-auth updated' "$OUT" "$1: apply reports the update"
 	local now
 	now=$(kube_secret tekton-workflows tekton-harbor-auth)
-	is "$WANT_DATA" "$(jq -c .data <<<"$now")" "$1: .dockerconfigjson is restored"
+	is "$WANT_DATA" "$(jq -c .data <<<"$now" | digest)" "$1: .dockerconfigjson is restored"
 	is "$WANT_META" "$(jq -cS '.metadata | {labels: (.labels | del(.team)), annotations: (.annotations | del(.note))}' <<<"$now")" \
 		"$1: berth's labels and annotations are restored"
 	is "PUT $P" "$(kube_log_paths | grep -v '^GET')" "$1: one write, a PUT of that Secret"
@@ -79,7 +79,7 @@ sim_reset kube
 run_berth apply -f "$CFG"
 is 0 "$RC" "after the Secret was deleted by hand: apply exits 0" || show_berth
 like 'Secret tekton-workflows/tekton-harbor-auth created' "$OUT" "the deleted Secret is created again"
-is "$WANT_DATA" "$(kube_secret tekton-workflows tekton-harbor-auth | jq -c .data)" "with the same content"
+is "$WANT_DATA" "$(kube_secret tekton-workflows tekton-harbor-auth | jq -c .data | digest)" "with the same content"
 is "POST /api/v1/namespaces/tekton-workflows/secrets" "$(kube_log_paths | grep -v '^GET')" "one write, a POST"
 
 # Conflict: another writer touches the Secret after berth listed it and before its PUT lands.
@@ -105,7 +105,7 @@ is "PUT $P
 GET $P
 PUT $P" "$(kube_log_paths | grep -v '/secrets?')" "the retry read the Secret afresh between the two PUTs"
 NOW=$(kube_secret tekton-workflows tekton-harbor-auth)
-is "$WANT_DATA" "$(jq -c .data <<<"$NOW")" "after the conflict the Secret holds berth's data"
+is "$WANT_DATA" "$(jq -c .data <<<"$NOW" | digest)" "after the conflict the Secret holds berth's data"
 check "the Secret's resourceVersion moved past the other writer's" test "$(jq -r .metadata.resourceVersion <<<"$NOW")" -gt "$TOUCHED"
 
 # A conflict every time: berth gives up after a few fresh reads and says so.
@@ -121,5 +121,5 @@ check "berth retried a bounded number of times ($PUTS PUTs)" test "$PUTS" -ge 2 
 sim_reset kube
 run_berth apply -f "$CFG"
 is 0 "$RC" "once the other writer stops, the next apply converges"
-is "$WANT_DATA" "$(kube_secret tekton-workflows tekton-harbor-auth | jq -c .data)" "and the Secret holds berth's data"
+is "$WANT_DATA" "$(kube_secret tekton-workflows tekton-harbor-auth | jq -c .data | digest)" "and the Secret holds berth's data"
 tap_done

@@ -47,7 +47,7 @@ like 'Secret dark/harbor-push.*cannot (list|create) resource "secrets" in API gr
 for ns in team-a team-b; do
 	is kubernetes.io/dockerconfigjson "$(kube_secret $ns harbor-push | jq -r .type)" "$ns/harbor-push was written all the same"
 done
-is '' "$(kube_secret locked harbor-push)" "nothing was written in 'locked'"
+is gone "$(kube_gone locked harbor-push)" "nothing was written in 'locked'"
 like 'robot\$tekton' "$(stored_field harbor/tekton-robot-account name)" "the robot and its store entry were made"
 if grep -qF -- "$(stored_field harbor/tekton-robot-account secret)" "$OUT_FILE" "$ERR_FILE"; then
 	tap_fail "the secret appears in berth's output"

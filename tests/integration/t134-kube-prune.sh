@@ -80,8 +80,8 @@ is "DELETE /api/v1/namespaces/ci-a/secrets/extra
 DELETE /api/v1/namespaces/ci-b/secrets/harbor-push" "$(kube_log_paths | grep -v '^GET' | sort)" "the only writes are the two DELETEs"
 is 1 "$(kube_log_paths GET | grep -c '^GET /api/v1/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth%2Cberth.dev%2Fowner%3Dberth%2Cberth.dev%2Frobot&')" \
 	"with --prune berth's Secrets are read with one cluster-wide labelled list"
-is '' "$(kube_secret ci-a extra)" "ci-a/extra is gone"
-is '' "$(kube_secret ci-b harbor-push)" "ci-b/harbor-push is gone"
+is gone "$(kube_gone ci-a extra)" "ci-a/extra is gone"
+is gone "$(kube_gone ci-b harbor-push)" "ci-b/harbor-push is gone"
 is Opaque "$(kube_secret ci-a not-ours | jq -r .type)" "a Secret berth did not create is kept"
 is someone-else "$(kube_secret ci-b other-owner | jq -r '.metadata.labels["berth.dev/owner"]')" "another owner's Secret is kept"
 is berth "$(kube_secret keep pull | jq -r '.metadata.labels["app.kubernetes.io/managed-by"]')" "a Secret still named is kept"
@@ -113,7 +113,7 @@ run_berth apply -f "$CFG" --prune
 is 0 "$RC" "apply --prune after removing a robot exits 0" || show_berth
 like 'robot robot\$puller .*deleted \(id [0-9]+\)' "$OUT" "the robot is deleted"
 like 'Secret keep/pull: deleted' "$OUT" "its Secret is deleted"
-is '' "$(kube_secret keep pull)" "keep/pull is gone"
+is gone "$(kube_gone keep pull)" "keep/pull is gone"
 is '' "$(stored_field harbor/puller-robot-account name)" "its store entry is gone"
 
 # Without the right to list Secrets cluster-wide, --prune still works in the named namespaces.

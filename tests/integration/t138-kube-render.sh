@@ -65,7 +65,7 @@ R=$OUT
 P=$(kube_secret ci tekton-harbor-auth)
 is 'v1 Secret kubernetes.io/dockerconfigjson ci tekton-harbor-auth' "$(jq -r '[.apiVersion, .kind, .type, .metadata.namespace, .metadata.name] | join(" ")' <<<"$R")" \
 	"a v1 Secret of type kubernetes.io/dockerconfigjson, named like the robot's target"
-is "$(jq -c .data <<<"$P")" "$(jq -c .data <<<"$R")" "its data is the published Secret's"
+is "$(jq -c .data <<<"$P" | digest)" "$(jq -c .data <<<"$R" | digest)" "its data is the published Secret's"
 is "$(jq -cS .metadata.labels <<<"$P")" "$(jq -cS .metadata.labels <<<"$R")" "its labels are the published Secret's"
 is "$(jq -cS .metadata.annotations <<<"$P")" "$(jq -cS .metadata.annotations <<<"$R")" "its annotations (hash, login, Tekton) are the published Secret's"
 is null "$(jq -r '.metadata.resourceVersion // .metadata.uid // null' <<<"$R")" "no server-set fields (resourceVersion, uid)"
@@ -115,7 +115,7 @@ TEMPLATE=$(jq -r '.spec.target.template.data[".dockerconfigjson"]' <<<"$EXT")
 ESO_CJ=$(jq -rn --arg t "$TEMPLATE" --argjson ctx "$ESO_CTX" "$GOTMPL"' $t | gotmpl($ctx)')
 check "the evaluated template is a JSON object" jq -ne 'input | type == "object"' <<<"$ESO_CJ"
 is "$LOGIN" "$(jq -r --arg r "$REG" '.auths[$r].username' <<<"$ESO_CJ")" "the evaluated template names the robot's login under the registry"
-is "$(jq -cS . <<<"$CJ")" "$(jq -cS . <<<"$ESO_CJ")" "the template over the Vault entry yields the config.json berth renders (auth, username, password)"
+is "$(jq -cS . <<<"$CJ" | digest)" "$(jq -cS . <<<"$ESO_CJ" | digest)" "the template over the Vault entry yields the config.json berth renders (auth, username, password)"
 
 # Secrets only when stdout is not a terminal, or with --reveal.
 PTY_OUT=$TEST_TMP/pty.out

@@ -12,6 +12,9 @@
 #   kube_writes                       non-GET requests the sim's kube API logged
 #   kube_log_paths [METHOD]           "METHOD path?query" lines of the kube log
 #   kube_yaml                         the lines that point berth at the sim's kubeconfig
+#   digest                            SHA-256 of stdin: compare secret-bearing values
+#                                     without printing them when a check fails
+#   kube_gone NS NAME                 "gone" when the Secret does not exist, else "present"
 #   dockercfg_creds FILE LABEL        "login<TAB>secret<TAB>LABEL" of FILE's entry for
 #                                     $REGISTRY (for check_creds)
 KUBE_REGISTRY=
@@ -55,6 +58,13 @@ kube_secret() {
 
 kube_dockercfg() {
 	kube_secret "$1" "$2" | jq -r '.data[".dockerconfigjson"] // empty' | base64 -d 2>/dev/null
+}
+
+digest() { sha256sum | cut -d' ' -f1; }
+
+kube_gone() {
+	kube_api GET "/api/v1/namespaces/$1/secrets/$2"
+	if [ "$STATUS" = 404 ]; then echo gone; else echo "present ($STATUS)"; fi
 }
 
 kube_writes() {
