@@ -515,6 +515,7 @@ void berth_kube_secret_release(struct berth_kube_secret *s)
 		berth_secret_free(s->data[i].value);
 	}
 	free(s->data);
+	free(s->meta_keep);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -541,6 +542,22 @@ static int decode_secret(json_t *o, const char *ns_default, struct berth_kube_se
 	s->uid = xstrdup_or_null(berth_json_str(meta, "uid"));
 	s->type = xstrdup_or_null(berth_json_str(o, "type"));
 	s->immutable = berth_json_bool(o, "immutable", false);
+	{
+		static const char *const keep[] = { "ownerReferences", "finalizers" };
+		json_t *k = json_object();
+
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(keep); i++)
+			if (json_object_get(meta, keep[i]))
+				json_object_set(k, keep[i], json_object_get(meta, keep[i]));
+		if (json_object_size(k)) {
+			struct berth_buf b = BERTH_BUF_INIT;
+
+			if (berth_json_dump(&b, k, JSON_COMPACT | JSON_SORT_KEYS))
+				BERTH_BUG("cannot serialise metadata");
+			s->meta_keep = berth_buf_detach(&b, NULL);
+		}
+		json_decref(k);
+	}
 	m = berth_json_obj(meta, "labels");
 	json_object_foreach(m, key, v)
 		if (json_is_string(v))
@@ -580,6 +597,14 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 		json_object_set_new(ann, s->annotations[i].key, json_string(s->annotations[i].value));
 	json_object_set_new(meta, "labels", labels);
 	json_object_set_new(meta, "annotations", ann);
+	if (s->meta_keep) {
+		json_t *k = json_loads(s->meta_keep, 0, NULL);
+
+		if (!k)
+			BERTH_BUG("meta_keep is not JSON");
+		json_object_update(meta, k);
+		json_decref(k);
+	}
 	if (s->resource_version)
 		json_object_set_new(meta, "resourceVersion", json_string(s->resource_version));
 	for (size_t i = 0; i < s->ndata; i++) {

@@ -41,6 +41,12 @@ struct berth_kube_secret {
 		struct berth_secret *value;
 	} *data;
 	size_t ndata;
+	/*
+	 * Metadata berth does not model but must not drop - ownerReferences
+	 * and finalizers - as read (a JSON object text), written back on
+	 * update: a PUT replaces the whole metadata. NULL when there is none.
+	 */
+	char *meta_keep;
 };
 
 struct berth_kube_secret_list {

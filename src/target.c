@@ -839,6 +839,7 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 			ks.uid = xstrdup_or_null(seen->uid);
 			ks.type = xstrdup_or_null(seen->type);
 			ks.immutable = seen->immutable;
+			ks.meta_keep = xstrdup_or_null(seen->meta_keep);
 			for (size_t i = 0; i < seen->nlabels; i++)
 				berth_kube_secret_set_label(&ks, seen->labels[i].key, seen->labels[i].value);
 			for (size_t i = 0; i < seen->nannotations; i++)

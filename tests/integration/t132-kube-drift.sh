@@ -67,11 +67,13 @@ restored "robot label, login and Tekton annotations changed by hand"
 edit '.metadata.annotations["berth.dev/content-sha256"] = "0000"'
 restored "content hash annotation changed by hand"
 
-edit '.metadata.labels.team = "platform" | .metadata.annotations.note = "hand-made" | .data[".dockerconfigjson"] = "e30="'
-restored "data changed, with a label and an annotation of someone else's"
+OWNER='[{"apiVersion":"v1","kind":"ConfigMap","name":"owner","uid":"2f6d7a1c-0c1e-4d5b-9a3f-6f1e2d3c4b5a"}]'
+edit ".metadata.labels.team = \"platform\" | .metadata.annotations.note = \"hand-made\" | .metadata.ownerReferences = $OWNER | .data[\".dockerconfigjson\"] = \"e30=\""
+restored "data changed, with a label, an annotation and an owner reference of someone else's"
 NOW=$(kube_secret tekton-workflows tekton-harbor-auth)
 is platform "$(jq -r .metadata.labels.team <<<"$NOW")" "a label someone else added is kept"
 is hand-made "$(jq -r .metadata.annotations.note <<<"$NOW")" "an annotation someone else added is kept"
+is "$OWNER" "$(jq -c .metadata.ownerReferences <<<"$NOW")" "an owner reference someone else added is kept (a PUT would drop it)"
 is "$CI_RV" "$(kube_secret ci harbor-push | jq -r .metadata.resourceVersion)" "the other Secret was never written"
 
 kube_api DELETE $P

@@ -66,7 +66,8 @@ POST /api/v1/namespaces/locked/secrets" "$(kube_log_paths | grep -v '^GET' | sor
 # Ownership: a Secret berth did not create (kubectl create secret docker-registry ...).
 FOREIGN_CJ=$(printf '{"auths":{"registry.example.com":{"auth":"%s"}}}' "$(printf 'me:pw' | base64 -w0)")
 kube_seed "$(jq -n --arg d "$(printf '%s' "$FOREIGN_CJ" | base64 -w0)" '{apiVersion: "v1", kind: "Secret",
-	metadata: {name: "harbor-pull", namespace: "apps", labels: {team: "apps"}, annotations: {"owner.example.com/ticket": "OPS-1"}},
+	metadata: {name: "harbor-pull", namespace: "apps", labels: {team: "apps"}, annotations: {"owner.example.com/ticket": "OPS-1"},
+		ownerReferences: [{apiVersion: "apps/v1", kind: "Deployment", name: "app", uid: "9b1c3e5a-7d2f-4e6a-8c0b-1a2b3c4d5e6f"}]},
 	type: "kubernetes.io/dockerconfigjson", data: {".dockerconfigjson": $d}}')"
 kube_seed '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"opaque","namespace":"apps"},"type":"Opaque","data":{"token":"eA=="}}'
 FOREIGN_RV=$(kube_secret apps harbor-pull | jq -r .metadata.resourceVersion)
@@ -108,6 +109,7 @@ S=$(kube_secret apps harbor-pull)
 is '{"app.kubernetes.io/managed-by":"berth","berth.dev/owner":"berth","berth.dev/robot":"puller","team":"apps"}' \
 	"$(jq -cS .metadata.labels <<<"$S")" "berth's labels were added, the owner's label kept"
 is OPS-1 "$(jq -r '.metadata.annotations["owner.example.com/ticket"]' <<<"$S")" "the owner's annotation kept"
+is app "$(jq -r '.metadata.ownerReferences[0].name' <<<"$S")" "its owner reference kept"
 is 'robot$puller' "$(kube_dockercfg apps harbor-pull | jq -r --arg r "$(registry_key)" '.auths[$r].username')" "it now carries the robot's credential"
 is '["'"$(registry_key)"'"]' "$(kube_dockercfg apps harbor-pull | jq -c '.auths | keys')" "and only the robot's registry"
 sim_reset kube
