@@ -58,7 +58,17 @@ restored() {
 	is "PUT $P" "$(kube_log_paths | grep -v '^GET')" "$1: one write, a PUT of that Secret"
 }
 
+run_berth plan -f "$CFG" --detailed-exitcode
+is 0 "$RC" "plan: nothing to do after apply"
+run_berth verify -f "$CFG"
+is 0 "$RC" "verify: the published Secrets hold the stored credential" || show_berth
 edit ".data[\".dockerconfigjson\"] = \"$EVIL\""
+run_berth plan -f "$CFG" --detailed-exitcode
+is 2 "$RC" "plan --detailed-exitcode: a hand-edited Secret is a pending change"
+like 'Secret tekton-workflows/tekton-harbor-auth: update \(content differs\)' "$OUT" "plan says which Secret and why"
+run_berth verify -f "$CFG"
+is 2 "$RC" "verify: exit 2 for the hand-edited Secret"
+like 'tekton-workflows/tekton-harbor-auth' "$OUT$ERR" "verify names it"
 restored "data changed by hand"
 
 edit '.metadata.annotations["berth.dev/robot-login"] = "robot$evil" | del(.metadata.annotations["tekton.dev/docker-0"]) | .metadata.labels["berth.dev/robot"] = "evil"'
