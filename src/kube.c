@@ -741,7 +741,8 @@ static int write_secret(struct berth_kube *k, struct berth_kube_secret *s, bool 
 		json_object_del(berth_json_obj(body, "metadata"), "resourceVersion");
 	ret = kube_json(k, create ? "POST" : "PUT", path.buf, body, op, &root, &resp, err);
 	json_decref(body);
-	if (ret == BERTH_ECONFLICT && create && strstr(err->msg, "AlreadyExists"))
+	/* A POST carries no resourceVersion: its only 409 is AlreadyExists. */
+	if (ret == BERTH_ECONFLICT && create && resp.status == 409)
 		ret = err->code = BERTH_EEXISTS;
 	if (!ret) {
 		const char *rv = berth_json_str(berth_json_obj(root, "metadata"), "resourceVersion");
@@ -994,7 +995,8 @@ static int write_lease(struct berth_kube *k, struct berth_kube_lease *l, bool cr
 	ret = kube_json(k, create ? "POST" : "PUT", path.buf, body,
 			create ? "create the leader Lease" : "update the leader Lease", &root, &resp, err);
 	json_decref(body);
-	if (ret == BERTH_ECONFLICT && create && strstr(err->msg, "AlreadyExists"))
+	/* A POST carries no resourceVersion: its only 409 is AlreadyExists. */
+	if (ret == BERTH_ECONFLICT && create && resp.status == 409)
 		ret = err->code = BERTH_EEXISTS;
 	if (!ret)
 		decode_lease(root, l);

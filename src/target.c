@@ -864,7 +864,8 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 		}
 		fill_secret(&ks, p, w, t, bytes);
 		ret = berth_kube_secret_update(p->kube, &ks, err);
-		if (ret != BERTH_ECONFLICT)
+		/* Changed or deleted since it was read: read again (and create it if gone). */
+		if (ret != BERTH_ECONFLICT && ret != BERTH_ENOTFOUND)
 			break;
 		berth_log_info("kube", "Secret %s/%s changed under us; retrying from a fresh read", ns, t->name);
 	}

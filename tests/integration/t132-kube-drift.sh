@@ -120,6 +120,28 @@ NOW=$(kube_secret tekton-workflows tekton-harbor-auth)
 is "$WANT_DATA" "$(jq -c .data <<<"$NOW" | digest)" "after the conflict the Secret holds berth's data"
 check "the Secret's resourceVersion moved past the other writer's" test "$(jq -r .metadata.resourceVersion <<<"$NOW")" -gt "$TOUCHED"
 
+# Deleted by someone between berth's list and its PUT (404): berth reads again and creates it.
+edit ".data[\".dockerconfigjson\"] = \"$EVIL\""
+sim_reset kube
+sim_fault kube "{\"path\":\"$P\",\"method\":\"PUT\",\"delay_ms\":1500}"
+(cd "$TEST_TMP" && HARBOR_PASSWORD=$(harbor_admin_password) "$BERTH_BIN" apply -f "$CFG" >berth.out 2>berth.err; echo $? >berth.rc) &
+BG=$!
+for _ in $(seq 1 200); do
+	[ "$(sim_requests kube | jq "[.[] | $LISTED] | length")" -ge 1 ] && break
+	sleep 0.02
+done
+kube_api DELETE $P
+wait $BG
+RC=$(cat "$TEST_TMP/berth.rc")
+OUT=$(cat "$TEST_TMP/berth.out")
+ERR=$(cat "$TEST_TMP/berth.err")
+is 0 "$RC" "a Secret deleted between berth's read and its PUT: apply exits 0" || show_berth
+is "PUT 404
+GET 404
+POST 201" "$(sim_requests kube | jq -r --arg p $P '.[] | select(.path == $p or (.method == "POST" and (.path | endswith("/secrets")))) | select(.method != "DELETE") | "\(.method) \(.status)"')" \
+	"the PUT found it gone, a fresh read confirmed it, and berth created it again"
+is "$WANT_DATA" "$(kube_secret tekton-workflows tekton-harbor-auth | jq -c .data | digest)" "the re-created Secret holds berth's data"
+
 # A conflict every time: berth gives up after a few fresh reads and says so.
 edit ".data[\".dockerconfigjson\"] = \"$EVIL\""
 sim_reset kube
