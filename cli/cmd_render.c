@@ -36,8 +36,8 @@ static const struct cli_opt opts[] = {
  * target itself (NULL when the robot publishes no Secret: then
  * "default"/NULL). A selector target has no one namespace: "default".
  */
-static const struct berth_secret_target *first_target(const struct berth_robot_config *rc, const char **ns,
-						       const char **name)
+static const struct berth_secret_target *first_target(const struct berth_robot_config *rc,
+						       const char **ns, const char **name)
 {
 	const struct berth_secret_target *t = NULL;
 

@@ -625,7 +625,8 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 	return o;
 }
 
-void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s, size_t flags)
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s,
+			      size_t flags)
 {
 	json_t *o = encode_secret(s);
 
@@ -898,7 +899,8 @@ int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *na
 
 		h = NULL;
 		json_array_foreach(tlsarr, i, t) {
-			const char *th = json_string_value(json_array_get(berth_json_arr(t, "hosts"), 0));
+			json_t *hosts = berth_json_arr(t, "hosts");
+			const char *th = json_string_value(json_array_get(hosts, 0));
 
 			if (th && *th && th[0] != '*') {
 				h = th;

@@ -103,7 +103,8 @@ void berth_kube_secret_release(struct berth_kube_secret *s);
  * namespace, labels, annotations and resourceVersion when set; type; data
  * in base64), JSON with jansson's flags, appended to out: wipe it after use.
  */
-void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s, size_t flags);
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s,
+			      size_t flags);
 void berth_kube_secret_list_release(struct berth_kube_secret_list *l);
 const char *berth_kube_secret_label(const struct berth_kube_secret *s, const char *key);
 const char *berth_kube_secret_annotation(const struct berth_kube_secret *s, const char *key);

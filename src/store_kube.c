@@ -152,8 +152,8 @@ static int ks_ping(struct berth_store *s, struct berth_err *err)
 	 */
 	ret = berth_kube_namespace_get(k->kube, k->ns, &e);
 	if (ret == BERTH_ENOTFOUND)
-		return berth_err_set(err, BERTH_ECONFIG, "store.kubernetes: namespace '%s' does not exist",
-				     k->ns);
+		return berth_err_set(err, BERTH_ECONFIG,
+				     "store.kubernetes: namespace '%s' does not exist", k->ns);
 	if (ret && ret != BERTH_EFORBIDDEN) {
 		*err = e;
 		return ret;

@@ -165,8 +165,9 @@ static int dockercfg_parse(json_t **out, const char *text, size_t len, struct be
 	return 0;
 }
 
-int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len, const char *registry,
-			  const char *user, const struct berth_secret *secret, struct berth_err *err)
+int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len,
+			  const char *registry, const char *user, const struct berth_secret *secret,
+			  struct berth_err *err)
 {
 	json_t *root = NULL, *auths;
 	int ret;
@@ -271,7 +272,9 @@ out:
  */
 static char *owner_selector(const char *owner)
 {
-	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth," BERTH_LABEL_OWNER "=%s," BERTH_LABEL_ROBOT, owner);
+	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth,"
+			 BERTH_LABEL_OWNER "=%s,"
+			 BERTH_LABEL_ROBOT, owner);
 }
 
 static char *selector_text(const struct berth_secret_target *t)
@@ -340,15 +343,15 @@ static void add_ns(struct berth_target_state *s, size_t *alloc, const char *ns)
  * Returns false (after a warning) when it cannot be read: the caller then
  * lists the named namespaces one by one.
  */
-static bool read_cluster_wide(struct berth_target_state *s, size_t *nsalloc, struct berth_publisher *p,
-			      const char *selector)
+static bool read_cluster_wide(struct berth_target_state *s, size_t *nsalloc,
+			      struct berth_publisher *p, const char *selector)
 {
 	struct berth_kube_secret_list all = { 0 };
 	struct berth_err e = BERTH_ERR_INIT;
 
 	if (berth_kube_secret_list(p->kube, NULL, selector, &all, &e)) {
-		berth_log_warn("kube", "cannot list Secrets in all namespaces, so orphans in namespaces no "
-				       "target names are not seen (%s)", e.msg);
+		berth_log_warn("kube", "cannot list Secrets in all namespaces, so orphans in "
+				       "namespaces no target names are not seen (%s)", e.msg);
 		berth_kube_secret_list_release(&all);
 		return false;
 	}
@@ -615,7 +618,8 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 			json_t *doc = NULL;
 
 			if (dockercfg_parse(&doc, fs->content.buf, fs->content.len, &e)) {
-				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL, fs->path, e.msg);
+				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL,
+					   fs->path, e.msg);
 				continue;
 			}
 			json_decref(doc);
@@ -636,7 +640,8 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 			break;
 		default:
 			/* The document is sound but our entry is not: replace the entry. */
-			add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path, e.msg);
+			add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path,
+				   e.msg);
 		}
 		free(user);
 		berth_secret_free(have);
@@ -656,7 +661,7 @@ void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 			const struct berth_kube_secret *ks = &ns->secrets.v[j];
 			bool wanted = false;
 
-			/* Only what berth publishes: never a store entry, whatever its labels say. */
+			/* Only what berth publishes: never a store entry, whatever its labels. */
 			if (!ks->type || strcmp(ks->type, DOCKERCFG_TYPE) ||
 			    berth_kube_secret_annotation(ks, BERTH_ANNOTATION_STORE_PATH))
 				continue;
@@ -744,8 +749,9 @@ void berth_target_check(const struct berth_target_state *s, const char *registry
 
 /* ---- publishing ------------------------------------------------------------ */
 
-void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner, const char *registry,
-			      const char *robot, const char *login, bool tekton, const struct berth_buf *bytes)
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner,
+			      const char *registry, const char *robot, const char *login,
+			      bool tekton, const struct berth_buf *bytes)
 {
 	struct berth_secret *v = berth_secret_new(bytes->buf, bytes->len);
 	char hash[65];
@@ -774,8 +780,8 @@ static void fill_secret(struct berth_kube_secret *ks, const struct berth_publish
 			const struct berth_want *w, const struct berth_secret_target *t,
 			const struct berth_buf *bytes)
 {
-	berth_target_secret_fill(ks, p->cfg->owner, p->registry, w->cfg->name, w->login, t->tekton_annotation,
-				 bytes);
+	berth_target_secret_fill(ks, p->cfg->owner, p->registry, w->cfg->name, w->login,
+				 t->tekton_annotation, bytes);
 }
 
 static bool is_ours(const struct berth_kube_secret *ks, const char *owner)
@@ -854,12 +860,13 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 					    "on this target to take it over", ns, t->name);
 			break;
 		}
-		/* The API server refuses to change a type: say so instead of sending a doomed PUT. */
+		/* The API server refuses to change a type: say so, not with a doomed PUT. */
 		if (ks.type && strcmp(ks.type, DOCKERCFG_TYPE)) {
 			ret = berth_err_set(err, BERTH_EEXISTS,
-					    "Secret %s/%s has type %s, and a Secret's type cannot change; delete "
-					    "it (berth then creates it as " DOCKERCFG_TYPE ") or publish under "
-					    "another name", ns, t->name, ks.type);
+					    "Secret %s/%s has type %s, and a Secret's type cannot "
+					    "change; delete it (berth then creates it as "
+					    DOCKERCFG_TYPE ") or publish under another name",
+					    ns, t->name, ks.type);
 			break;
 		}
 		fill_secret(&ks, p, w, t, bytes);

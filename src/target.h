@@ -102,8 +102,9 @@ void berth_target_check(const struct berth_target_state *s, const char *registry
  * annotation when asked (else removed), and data[.dockerconfigjson] =
  * bytes. Other labels, annotations and data keys of ks are kept. Pure.
  */
-void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner, const char *registry,
-			      const char *robot, const char *login, bool tekton, const struct berth_buf *bytes);
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner,
+			      const char *registry, const char *robot, const char *login,
+			      bool tekton, const struct berth_buf *bytes);
 
 /*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
