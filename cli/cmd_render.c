@@ -11,6 +11,7 @@
 #include "config.h"
 #include "err.h"
 #include "json.h"
+#include "kube.h"
 #include "secret.h"
 #include "session.h"
 #include "store.h"
@@ -30,20 +31,30 @@ static const struct cli_opt opts[] = {
 	{ NULL },
 };
 
-/* The Secret a robot publishes first (its name and namespace), or a default. */
-static void first_target(const struct berth_robot_config *rc, const char **ns, const char **name)
+/*
+ * The Secret a robot publishes first: its namespace and name, and the
+ * target itself (NULL when the robot publishes no Secret: then
+ * "default"/NULL). A selector target has no one namespace: "default".
+ */
+static const struct berth_secret_target *first_target(const struct berth_robot_config *rc,
+						       const char **ns, const char **name)
 {
+	const struct berth_secret_target *t = NULL;
+
 	*ns = "default";
 	*name = NULL;
 	for (size_t i = 0; i < rc->nsecrets; i++) {
 		if (rc->secrets[i].ns) {
 			*ns = rc->secrets[i].ns;
 			*name = rc->secrets[i].name;
-			return;
+			return &rc->secrets[i];
 		}
-		if (!*name)
-			*name = rc->secrets[i].name;
+		if (!t) {
+			t = &rc->secrets[i];
+			*name = t->name;
+		}
 	}
+	return t;
 }
 
 static json_t *external_secret(const struct berth_config *cfg, const struct berth_robot_config *rc,
@@ -170,18 +181,19 @@ static int cmd_render(int argc, char **argv)
 		}
 		berth_dockercfg_render(&bytes, s->registry, e->name, e->secret);
 		if (!strcmp(format, "secret")) {
+			/* Exactly the Secret apply publishes: same labels, annotations and data. */
+			struct berth_kube_secret ks = { 0 };
+			const struct berth_secret_target *t;
 			const char *ns, *name;
-			struct berth_buf b64 = BERTH_BUF_INIT;
 
-			first_target(rc, &ns, &name);
-			berth_base64_encode(&b64, bytes.buf, bytes.len);
-			doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s}}, s:s, s:{s:s}}",
-					"apiVersion", "v1", "kind", "Secret", "metadata", "name",
-					name ? name : "harbor-push", "namespace", ns, "labels",
-					"app.kubernetes.io/managed-by", "berth", "berth.dev/owner", cfg->owner,
-					"berth.dev/robot", rc->name, "annotations", "berth.dev/robot-login", e->name,
-					"type", "kubernetes.io/dockerconfigjson", "data", ".dockerconfigjson", b64.buf);
-			berth_buf_wipe(&b64);
+			t = first_target(rc, &ns, &name);
+			ks.ns = xstrdup(ns);
+			ks.name = xstrdup(name ? name : "harbor-push");
+			berth_target_secret_fill(&ks, cfg->owner, s->registry, rc->name, e->name,
+						 t && t->tekton_annotation, &bytes);
+			berth_kube_secret_render(&out, &ks, JSON_INDENT(2) | JSON_SORT_KEYS);
+			berth_buf_addch(&out, '\n');
+			berth_kube_secret_release(&ks);
 		} else {
 			berth_buf_add(&out, bytes.buf, bytes.len);
 			berth_buf_addch(&out, '\n');

@@ -510,6 +510,12 @@ void berth_apply_report_render(struct berth_buf *out, const struct berth_plan *p
 	}
 	if (r->prune_summary)
 		berth_buf_addstr(out, r->prune_summary);
+	/* Without --prune, berth's Secrets that no robot names are reported, as plan does. */
+	for (size_t t = 0; !plan->prune && t < plan->norphan_targets; t++)
+		if (plan->orphan_targets[t].op == BERTH_TARGET_DELETE)
+			berth_buf_addf(out, "Secret %s/%s: orphan, no robot publishes to it "
+				       "(apply --prune deletes it)\n", plan->orphan_targets[t].ns,
+				       plan->orphan_targets[t].name);
 	berth_buf_addf(out, "Apply: %zu changed, %zu unchanged, %zu failed.\n", r->changed, unchanged,
 		       r->failed);
 }

@@ -29,8 +29,24 @@ struct berth_kube {
 	char *ns;                  /* default namespace */
 	char *token_file;          /* bearer token re-read from this file */
 	int64_t token_read_ms;
+	int64_t token_reread_ms;   /* re-read period, at most TOKEN_REREAD_S */
 	pthread_mutex_t lock;
 };
+
+/*
+ * client-go re-reads a token file every minute; so does berth. Tests may
+ * shorten the period with $BERTH_SA_TOKEN_REREAD_S (1 to 60), never
+ * lengthen it.
+ */
+static int64_t token_reread_ms(void)
+{
+	const char *v = getenv("BERTH_SA_TOKEN_REREAD_S");
+	long long s;
+
+	if (v && !berth_parse_long(v, 1, TOKEN_REREAD_S, &s))
+		return (int64_t)s * 1000;
+	return TOKEN_REREAD_S * 1000;
+}
 
 /* ---- kubeconfig ---------------------------------------------------------- */
 
@@ -291,7 +307,7 @@ static int refresh_token(struct berth_kube *k, bool force, struct berth_err *err
 	if (!k->token_file)
 		return 0;
 	pthread_mutex_lock(&k->lock);
-	if (force || !k->token_read_ms || now - k->token_read_ms >= TOKEN_REREAD_S * 1000) {
+	if (force || !k->token_read_ms || now - k->token_read_ms >= k->token_reread_ms) {
 		ret = berth_secret_from_file(&tok, k->token_file, err);
 		if (!ret) {
 			berth_http_set_bearer(k->http, tok);
@@ -311,6 +327,7 @@ int berth_kube_new(struct berth_kube **out, const struct berth_kube_config *cfg,
 
 	*out = NULL;
 	k = xcalloc(1, sizeof(*k));
+	k->token_reread_ms = token_reread_ms();
 	pthread_mutex_init(&k->lock, NULL);
 	if (paths && *paths) {
 		ret = from_kubeconfig(k, cfg, paths, err);
@@ -498,6 +515,7 @@ void berth_kube_secret_release(struct berth_kube_secret *s)
 		berth_secret_free(s->data[i].value);
 	}
 	free(s->data);
+	free(s->meta_keep);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -524,6 +542,22 @@ static int decode_secret(json_t *o, const char *ns_default, struct berth_kube_se
 	s->uid = xstrdup_or_null(berth_json_str(meta, "uid"));
 	s->type = xstrdup_or_null(berth_json_str(o, "type"));
 	s->immutable = berth_json_bool(o, "immutable", false);
+	{
+		static const char *const keep[] = { "ownerReferences", "finalizers" };
+		json_t *k = json_object();
+
+		for (size_t i = 0; i < BERTH_ARRAY_SIZE(keep); i++)
+			if (json_object_get(meta, keep[i]))
+				json_object_set(k, keep[i], json_object_get(meta, keep[i]));
+		if (json_object_size(k)) {
+			struct berth_buf b = BERTH_BUF_INIT;
+
+			if (berth_json_dump(&b, k, JSON_COMPACT | JSON_SORT_KEYS))
+				BERTH_BUG("cannot serialise metadata");
+			s->meta_keep = berth_buf_detach(&b, NULL);
+		}
+		json_decref(k);
+	}
 	m = berth_json_obj(meta, "labels");
 	json_object_foreach(m, key, v)
 		if (json_is_string(v))
@@ -563,6 +597,14 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 		json_object_set_new(ann, s->annotations[i].key, json_string(s->annotations[i].value));
 	json_object_set_new(meta, "labels", labels);
 	json_object_set_new(meta, "annotations", ann);
+	if (s->meta_keep) {
+		json_t *k = json_loads(s->meta_keep, 0, NULL);
+
+		if (!k)
+			BERTH_BUG("meta_keep is not JSON");
+		json_object_update(meta, k);
+		json_decref(k);
+	}
 	if (s->resource_version)
 		json_object_set_new(meta, "resourceVersion", json_string(s->resource_version));
 	for (size_t i = 0; i < s->ndata; i++) {
@@ -583,8 +625,23 @@ static json_t *encode_secret(const struct berth_kube_secret *s)
 	return o;
 }
 
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s,
+			      size_t flags)
+{
+	json_t *o = encode_secret(s);
+
+	if (berth_json_dump(out, o, flags))
+		BERTH_BUG("cannot render a Secret");
+	json_decref(o);
+}
+
+/* ns NULL: the Secrets of every namespace (lists only). */
 static void secret_path(struct berth_buf *b, const char *ns, const char *name)
 {
+	if (!ns) {
+		berth_buf_addstr(b, "/api/v1/secrets");
+		return;
+	}
 	berth_buf_addstr(b, "/api/v1/namespaces/");
 	berth_buf_add_urlpath(b, ns);
 	berth_buf_addstr(b, "/secrets");
@@ -616,7 +673,10 @@ int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *lab
 			berth_buf_add_query(&path, "continue", cont);
 		free(cont);
 		cont = NULL;
-		snprintf(op, sizeof(op), "list Secrets in namespace '%s'", ns);
+		if (ns)
+			snprintf(op, sizeof(op), "list Secrets in namespace '%s'", ns);
+		else
+			snprintf(op, sizeof(op), "list Secrets in all namespaces");
 		ret = kube_json(k, "GET", path.buf, NULL, op, &root, &resp, err);
 		items = berth_json_arr(root, "items");
 		if (!ret && !items)
@@ -624,7 +684,7 @@ int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *lab
 		if (!ret) {
 			json_array_foreach(items, i, it) {
 				BERTH_ALLOC_GROW(out->v, out->n + 1, out->alloc);
-				ret = decode_secret(it, ns, &out->v[out->n], err);
+				ret = decode_secret(it, ns ? ns : "", &out->v[out->n], err);
 				out->n++;
 				if (ret)
 					break;
@@ -682,7 +742,8 @@ static int write_secret(struct berth_kube *k, struct berth_kube_secret *s, bool 
 		json_object_del(berth_json_obj(body, "metadata"), "resourceVersion");
 	ret = kube_json(k, create ? "POST" : "PUT", path.buf, body, op, &root, &resp, err);
 	json_decref(body);
-	if (ret == BERTH_ECONFLICT && create && strstr(err->msg, "AlreadyExists"))
+	/* A POST carries no resourceVersion: its only 409 is AlreadyExists. */
+	if (ret == BERTH_ECONFLICT && create && resp.status == 409)
 		ret = err->code = BERTH_EEXISTS;
 	if (!ret) {
 		const char *rv = berth_json_str(berth_json_obj(root, "metadata"), "resourceVersion");
@@ -784,6 +845,23 @@ int berth_kube_namespace_list(struct berth_kube *k, const char *label_selector, 
 	return ret;
 }
 
+int berth_kube_namespace_get(struct berth_kube *k, const char *name, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	char op[300];
+	int ret;
+
+	berth_http_resp_init(&resp);
+	berth_buf_addstr(&path, "/api/v1/namespaces/");
+	berth_buf_add_urlpath(&path, name);
+	snprintf(op, sizeof(op), "read namespace '%s'", name);
+	ret = kube_json(k, "GET", path.buf, NULL, op, NULL, &resp, err);
+	berth_buf_release(&path);
+	berth_http_resp_release(&resp);
+	return ret;
+}
+
 int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *name, char **host,
 			    bool *tls, struct berth_err *err)
 {
@@ -808,14 +886,28 @@ int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *na
 	spec = berth_json_obj(root, "spec");
 	tlsarr = berth_json_arr(spec, "tls");
 	rules = berth_json_arr(spec, "rules");
-	if (json_array_size(tlsarr)) {
-		json_t *hosts = berth_json_arr(json_array_get(tlsarr, 0), "hosts");
+	*tls = json_array_size(tlsarr) > 0;
+	/*
+	 * The seed's rule: spec.rules[0].host. TLS hosts may be wildcards
+	 * ("*.example.com") or list other hosts first, so they only tell
+	 * the scheme - and give the host when no rule names one.
+	 */
+	h = berth_json_str(json_array_get(rules, 0), "host");
+	if (!h || !*h) {
+		size_t i;
+		json_t *t;
 
-		*tls = true;
-		h = json_string_value(json_array_get(hosts, 0));
+		h = NULL;
+		json_array_foreach(tlsarr, i, t) {
+			json_t *hosts = berth_json_arr(t, "hosts");
+			const char *th = json_string_value(json_array_get(hosts, 0));
+
+			if (th && *th && th[0] != '*') {
+				h = th;
+				break;
+			}
+		}
 	}
-	if (!h)
-		h = berth_json_str(json_array_get(rules, 0), "host");
 	if (!h || !*h || h[0] == '*') {
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "kube: Ingress %s/%s names no usable host", ns, name);
 		goto out;
@@ -905,7 +997,8 @@ static int write_lease(struct berth_kube *k, struct berth_kube_lease *l, bool cr
 	ret = kube_json(k, create ? "POST" : "PUT", path.buf, body,
 			create ? "create the leader Lease" : "update the leader Lease", &root, &resp, err);
 	json_decref(body);
-	if (ret == BERTH_ECONFLICT && create && strstr(err->msg, "AlreadyExists"))
+	/* A POST carries no resourceVersion: its only 409 is AlreadyExists. */
+	if (ret == BERTH_ECONFLICT && create && resp.status == 409)
 		ret = err->code = BERTH_EEXISTS;
 	if (!ret)
 		decode_lease(root, l);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct berth_buf;
 struct berth_err;
 struct berth_http_stats;
 struct berth_kube;
@@ -40,6 +41,12 @@ struct berth_kube_secret {
 		struct berth_secret *value;
 	} *data;
 	size_t ndata;
+	/*
+	 * Metadata berth does not model but must not drop - ownerReferences
+	 * and finalizers - as read (a JSON object text), written back on
+	 * update: a PUT replaces the whole metadata. NULL when there is none.
+	 */
+	char *meta_keep;
 };
 
 struct berth_kube_secret_list {
@@ -62,7 +69,8 @@ struct berth_kube_lease {
  * Connect from cfg: kubeconfig (cfg->kubeconfig or $KUBECONFIG) with
  * cfg->context, else in-cluster when KUBERNETES_SERVICE_HOST is set (the
  * service-account directory may be overridden with $BERTH_SA_DIR for
- * tests). Returns 0, BERTH_ENOTFOUND when no connection is configured or
+ * tests, and the token's re-read period shortened with
+ * $BERTH_SA_TOKEN_REREAD_S). Returns 0, BERTH_ENOTFOUND when no connection is configured or
  * available, or BERTH_ECONFIG for a bad kubeconfig. No network I/O.
  */
 int berth_kube_new(struct berth_kube **out, const struct berth_kube_config *cfg, struct berth_err *err);
@@ -74,7 +82,10 @@ void berth_kube_get_stats(const struct berth_kube *k, struct berth_http_stats *o
 int berth_kube_secret_value(struct berth_secret **out, struct berth_kube *k, const char *ns,
 			    const char *name, const char *key, struct berth_err *err);
 
-/* Secrets of ns matching label_selector (may be NULL), every page. Appended to out. */
+/*
+ * Secrets of ns (NULL: of every namespace, GET /api/v1/secrets) matching
+ * label_selector (may be NULL), every page. Appended to out.
+ */
 int berth_kube_secret_list(struct berth_kube *k, const char *ns, const char *label_selector,
 			   struct berth_kube_secret_list *out, struct berth_err *err);
 int berth_kube_secret_get(struct berth_kube *k, const char *ns, const char *name,
@@ -87,6 +98,13 @@ int berth_kube_secret_update(struct berth_kube *k, struct berth_kube_secret *s, 
 int berth_kube_secret_delete(struct berth_kube *k, const char *ns, const char *name, const char *rv,
 			     struct berth_err *err);
 void berth_kube_secret_release(struct berth_kube_secret *s);
+/*
+ * The Secret as the API takes it (apiVersion, kind, metadata with name,
+ * namespace, labels, annotations and resourceVersion when set; type; data
+ * in base64), JSON with jansson's flags, appended to out: wipe it after use.
+ */
+void berth_kube_secret_render(struct berth_buf *out, const struct berth_kube_secret *s,
+			      size_t flags);
 void berth_kube_secret_list_release(struct berth_kube_secret_list *l);
 const char *berth_kube_secret_label(const struct berth_kube_secret *s, const char *key);
 const char *berth_kube_secret_annotation(const struct berth_kube_secret *s, const char *key);
@@ -100,10 +118,14 @@ void berth_kube_secret_set_data(struct berth_kube_secret *s, const char *key, co
 int berth_kube_namespace_list(struct berth_kube *k, const char *label_selector, char ***names,
 			      size_t *n, struct berth_err *err);
 
+/* Whether namespace name exists: 0, BERTH_ENOTFOUND, BERTH_EFORBIDDEN (may not read it), ... */
+int berth_kube_namespace_get(struct berth_kube *k, const char *name, struct berth_err *err);
+
 /*
- * The host of an Ingress, as the seed reads it: the first TLS host when the
- * Ingress has TLS (then *tls is true), else spec.rules[0].host.
- * BERTH_ENOTFOUND when the Ingress is missing or names no host.
+ * The host of an Ingress, as the seed reads it: spec.rules[0].host, else
+ * the first non-wildcard TLS host; *tls is true when the Ingress has a TLS
+ * section. *host is the caller's. BERTH_ENOTFOUND when the Ingress is
+ * missing or names no usable host (none, or only a wildcard).
  */
 int berth_kube_ingress_host(struct berth_kube *k, const char *ns, const char *name, char **host,
 			    bool *tls, struct berth_err *err);

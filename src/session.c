@@ -339,8 +339,9 @@ int berth_session_read(struct berth_session *s, struct berth_err *err)
 		if (!s->entries[i] && !strcmp(s->wants[i].store_path, s->wants[i - 1].store_path) &&
 		    s->entries[i - 1])
 			s->entries[i] = berth_store_entry_dup(s->entries[i - 1]);
+	/* --prune (scan_all_projects) also looks for berth's Secrets in every namespace. */
 	return berth_target_state_read(&s->targets, s->publisher, s->wants, s->nwants,
-				       s->opts.concurrency, err);
+				       s->opts.scan_all_projects, s->opts.concurrency, err);
 }
 
 struct check_job {

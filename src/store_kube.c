@@ -100,7 +100,7 @@ static int ks_put(struct berth_store *s, const char *path, struct berth_store_en
 	sec.type = xstrdup("Opaque");
 	berth_kube_secret_set_label(&sec, BERTH_LABEL_MANAGED_BY, "berth");
 	berth_kube_secret_set_label(&sec, BERTH_LABEL_OWNER, k->owner);
-	berth_kube_secret_set_annotation(&sec, "berth.dev/store-path", path);
+	berth_kube_secret_set_annotation(&sec, BERTH_ANNOTATION_STORE_PATH, path);
 	berth_store__encode(e, all);
 	json_object_foreach(all, key, v) {
 		struct berth_secret *val = berth_secret_from_str(json_string_value(v));
@@ -154,9 +154,24 @@ static int ks_ping(struct berth_store *s, struct berth_err *err)
 {
 	struct kube_store *k = (struct kube_store *)s;
 	struct berth_kube_secret sec;
-	/* A read of a name no entry uses: 404 proves the API answers and lets us read. */
-	int ret = berth_kube_secret_get(k->kube, k->ns, "berth-store-probe", &sec, err);
+	struct berth_err e = BERTH_ERR_INIT;
+	int ret;
 
+	/*
+	 * Reads of Secrets in a missing namespace answer 404 like a missing
+	 * Secret, so ask for the namespace itself; berth may lack the right
+	 * to (403), and then the Secret probe below is all we can do.
+	 */
+	ret = berth_kube_namespace_get(k->kube, k->ns, &e);
+	if (ret == BERTH_ENOTFOUND)
+		return berth_err_set(err, BERTH_ECONFIG,
+				     "store.kubernetes: namespace '%s' does not exist", k->ns);
+	if (ret && ret != BERTH_EFORBIDDEN) {
+		*err = e;
+		return ret;
+	}
+	/* A read of a name no entry uses: 404 proves the API answers and lets us read. */
+	ret = berth_kube_secret_get(k->kube, k->ns, "berth-store-probe", &sec, err);
 	berth_kube_secret_release(&sec);
 	return ret == BERTH_ENOTFOUND ? 0 : ret;
 }

@@ -131,32 +131,51 @@ void berth_dockercfg_render(struct berth_buf *out, const char *registry, const c
 	json_decref(root);
 }
 
-int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len, const char *registry,
-			  const char *user, const struct berth_secret *secret, struct berth_err *err)
+/*
+ * Parse a config.json berth may merge into: blank text is an empty object;
+ * anything else must be a JSON object whose 'auths', if present, is an
+ * object. *out is a new reference. BERTH_EPROTO otherwise.
+ */
+static int dockercfg_parse(json_t **out, const char *text, size_t len, struct berth_err *err)
 {
 	json_t *root = NULL, *auths;
 	size_t i = 0;
-	int ret = 0;
+	int ret;
 
-	while (i < len && (existing[i] == ' ' || existing[i] == '\n' || existing[i] == '\t' ||
-			   existing[i] == '\r'))
+	*out = NULL;
+	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
 		i++;
 	if (i == len) {
-		root = json_object();
-	} else {
-		ret = berth_json_parse(&root, existing, len, "config.json", err);
-		if (ret)
-			return ret;
-		if (!json_is_object(root)) {
-			json_decref(root);
-			return berth_err_set(err, BERTH_EPROTO, "config.json is not a JSON object");
-		}
+		*out = json_object();
+		return 0;
+	}
+	ret = berth_json_parse(&root, text, len, "config.json", err);
+	if (ret)
+		return ret;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return berth_err_set(err, BERTH_EPROTO, "config.json is not a JSON object");
 	}
 	auths = json_object_get(root, "auths");
 	if (auths && !json_is_object(auths)) {
 		json_decref(root);
 		return berth_err_set(err, BERTH_EPROTO, "config.json: 'auths' is not an object");
 	}
+	*out = root;
+	return 0;
+}
+
+int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len,
+			  const char *registry, const char *user, const struct berth_secret *secret,
+			  struct berth_err *err)
+{
+	json_t *root = NULL, *auths;
+	int ret;
+
+	ret = dockercfg_parse(&root, existing, len, err);
+	if (ret)
+		return ret;
+	auths = json_object_get(root, "auths");
 	if (!auths) {
 		auths = json_object();
 		json_object_set_new(root, "auths", auths);
@@ -246,9 +265,16 @@ out:
 
 /* ---- reading ------------------------------------------------------------- */
 
+/*
+ * berth's published Secrets: its labels with the owner, and a robot label.
+ * The kubernetes store's own Secrets carry no robot label, so they never
+ * look like targets (nor like orphans for --prune).
+ */
 static char *owner_selector(const char *owner)
 {
-	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth," BERTH_LABEL_OWNER "=%s", owner);
+	return xasprintf(BERTH_LABEL_MANAGED_BY "=berth,"
+			 BERTH_LABEL_OWNER "=%s,"
+			 BERTH_LABEL_ROBOT, owner);
 }
 
 static char *selector_text(const struct berth_secret_target *t)
@@ -311,9 +337,42 @@ static void add_ns(struct berth_target_state *s, size_t *alloc, const char *ns)
 	s->ns[s->nns++].ns = xstrdup(ns);
 }
 
+/*
+ * One cluster-wide labelled list instead of one per namespace, so that
+ * berth's Secrets in namespaces no target names any more are seen too.
+ * Returns false (after a warning) when it cannot be read: the caller then
+ * lists the named namespaces one by one.
+ */
+static bool read_cluster_wide(struct berth_target_state *s, size_t *nsalloc,
+			      struct berth_publisher *p, const char *selector)
+{
+	struct berth_kube_secret_list all = { 0 };
+	struct berth_err e = BERTH_ERR_INIT;
+
+	if (berth_kube_secret_list(p->kube, NULL, selector, &all, &e)) {
+		berth_log_warn("kube", "cannot list Secrets in all namespaces, so orphans in "
+				       "namespaces no target names are not seen (%s)", e.msg);
+		berth_kube_secret_list_release(&all);
+		return false;
+	}
+	for (size_t i = 0; i < all.n; i++) {
+		struct ns_state *ns;
+
+		add_ns(s, nsalloc, all.v[i].ns);
+		for (ns = s->ns; strcmp(ns->ns, all.v[i].ns); ns++)
+			;
+		/* The Secret moves into its namespace's list. */
+		BERTH_ALLOC_GROW(ns->secrets.v, ns->secrets.n + 1, ns->secrets.alloc);
+		ns->secrets.v[ns->secrets.n++] = all.v[i];
+	}
+	free(all.v);
+	s->cluster_wide = true;
+	return true;
+}
+
 int berth_target_state_read(struct berth_target_state **out, struct berth_publisher *p,
-			    const struct berth_want *wants, size_t nwants, int concurrency,
-			    struct berth_err *err)
+			    const struct berth_want *wants, size_t nwants, bool all_namespaces,
+			    int concurrency, struct berth_err *err)
 {
 	struct berth_target_state *s = xcalloc(1, sizeof(*s));
 	struct read_job j = { .p = p, .s = s };
@@ -384,12 +443,14 @@ int berth_target_state_read(struct berth_target_state **out, struct berth_publis
 			ret = 0;
 		}
 	}
-	if (s->nns) {
+	j.selector = owner_selector(p->cfg->owner);
+	if (all_namespaces && p->kube && read_cluster_wide(s, &nsalloc, p, j.selector)) {
 		qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
-		j.selector = owner_selector(p->cfg->owner);
+	} else if (s->nns) {
+		qsort(s->ns, s->nns, sizeof(*s->ns), cmp_ns);
 		berth_exec_run(s->nns, concurrency, ns_job, &j, NULL);
-		free(j.selector);
 	}
+	free(j.selector);
 	*out = s;
 	return ret;
 }
@@ -462,6 +523,7 @@ static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct b
 {
 	const struct berth_secret *data = berth_kube_secret_data(ks, DOCKERCFG_KEY);
 	const char *ann;
+	char hash[65];
 	size_t len;
 	const char *bytes = berth_secret_reveal(data, &len);
 
@@ -481,6 +543,13 @@ static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct b
 	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_LOGIN);
 	if (!ann || strcmp(ann, login)) {
 		*why = "annotations differ";
+		return false;
+	}
+	/* The hash is what readers of the annotation trust: it must match the data. */
+	berth_sha256_hex(want->buf, want->len, hash);
+	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_HASH);
+	if (!ann || strcmp(ann, hash)) {
+		*why = "content hash annotation differs";
 		return false;
 	}
 	ann = berth_kube_secret_annotation(ks, BERTH_ANNOTATION_TEKTON);
@@ -544,6 +613,17 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 			add_action(actions, n, BERTH_TARGET_CREATE, true, NULL, NULL, fs->path, NULL);
 			continue;
 		}
+		/* Malformed: never clobber a file we cannot read. Blank counts as empty. */
+		{
+			json_t *doc = NULL;
+
+			if (dockercfg_parse(&doc, fs->content.buf, fs->content.len, &e)) {
+				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL,
+					   fs->path, e.msg);
+				continue;
+			}
+			json_decref(doc);
+		}
 		switch (berth_dockercfg_lookup(fs->content.buf, fs->content.len, registry, &user, &have, &e)) {
 		case 0:
 			if (!secret)
@@ -559,12 +639,9 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 				   "no entry for this registry");
 			break;
 		default:
-			/* Malformed: never clobber a file we cannot read. */
-			if (e.code == BERTH_EPROTO && !strstr(e.msg, "not an object") &&
-			    !strstr(e.msg, "not valid JSON"))
-				add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path, e.msg);
-			else
-				add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL, fs->path, e.msg);
+			/* The document is sound but our entry is not: replace the entry. */
+			add_action(actions, n, BERTH_TARGET_UPDATE, true, NULL, NULL, fs->path,
+				   e.msg);
 		}
 		free(user);
 		berth_secret_free(have);
@@ -584,6 +661,10 @@ void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 			const struct berth_kube_secret *ks = &ns->secrets.v[j];
 			bool wanted = false;
 
+			/* Only what berth publishes: never a store entry, whatever its labels. */
+			if (!ks->type || strcmp(ks->type, DOCKERCFG_TYPE) ||
+			    berth_kube_secret_annotation(ks, BERTH_ANNOTATION_STORE_PATH))
+				continue;
 			for (size_t k = 0; k < s->nwants && !wanted; k++)
 				for (size_t t = 0; t < s->per_want[k].n && !wanted; t++)
 					wanted = !strcmp(s->per_want[k].v[t].ns, ks->ns) &&
@@ -668,9 +749,9 @@ void berth_target_check(const struct berth_target_state *s, const char *registry
 
 /* ---- publishing ------------------------------------------------------------ */
 
-static void fill_secret(struct berth_kube_secret *ks, const struct berth_publisher *p,
-			const struct berth_want *w, const struct berth_secret_target *t,
-			const struct berth_buf *bytes)
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner,
+			      const char *registry, const char *robot, const char *login,
+			      bool tekton, const struct berth_buf *bytes)
 {
 	struct berth_secret *v = berth_secret_new(bytes->buf, bytes->len);
 	char hash[65];
@@ -678,13 +759,13 @@ static void fill_secret(struct berth_kube_secret *ks, const struct berth_publish
 	free(ks->type);
 	ks->type = xstrdup(DOCKERCFG_TYPE);
 	berth_kube_secret_set_label(ks, BERTH_LABEL_MANAGED_BY, "berth");
-	berth_kube_secret_set_label(ks, BERTH_LABEL_OWNER, p->cfg->owner);
-	berth_kube_secret_set_label(ks, BERTH_LABEL_ROBOT, w->cfg->name);
+	berth_kube_secret_set_label(ks, BERTH_LABEL_OWNER, owner);
+	berth_kube_secret_set_label(ks, BERTH_LABEL_ROBOT, robot);
 	berth_sha256_hex(bytes->buf, bytes->len, hash);
 	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_HASH, hash);
-	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_LOGIN, w->login);
-	if (t->tekton_annotation) {
-		char *url = xasprintf("https://%s", p->registry);
+	berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_LOGIN, login);
+	if (tekton) {
+		char *url = xasprintf("https://%s", registry);
 
 		berth_kube_secret_set_annotation(ks, BERTH_ANNOTATION_TEKTON, url);
 		free(url);
@@ -693,6 +774,14 @@ static void fill_secret(struct berth_kube_secret *ks, const struct berth_publish
 	}
 	berth_kube_secret_set_data(ks, DOCKERCFG_KEY, v);
 	berth_secret_free(v);
+}
+
+static void fill_secret(struct berth_kube_secret *ks, const struct berth_publisher *p,
+			const struct berth_want *w, const struct berth_secret_target *t,
+			const struct berth_buf *bytes)
+{
+	berth_target_secret_fill(ks, p->cfg->owner, p->registry, w->cfg->name, w->login,
+				 t->tekton_annotation, bytes);
 }
 
 static bool is_ours(const struct berth_kube_secret *ks, const char *owner)
@@ -756,6 +845,7 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 			ks.uid = xstrdup_or_null(seen->uid);
 			ks.type = xstrdup_or_null(seen->type);
 			ks.immutable = seen->immutable;
+			ks.meta_keep = xstrdup_or_null(seen->meta_keep);
 			for (size_t i = 0; i < seen->nlabels; i++)
 				berth_kube_secret_set_label(&ks, seen->labels[i].key, seen->labels[i].value);
 			for (size_t i = 0; i < seen->nannotations; i++)
@@ -770,9 +860,19 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 					    "on this target to take it over", ns, t->name);
 			break;
 		}
+		/* The API server refuses to change a type: say so, not with a doomed PUT. */
+		if (ks.type && strcmp(ks.type, DOCKERCFG_TYPE)) {
+			ret = berth_err_set(err, BERTH_EEXISTS,
+					    "Secret %s/%s has type %s, and a Secret's type cannot "
+					    "change; delete it (berth then creates it as "
+					    DOCKERCFG_TYPE ") or publish under another name",
+					    ns, t->name, ks.type);
+			break;
+		}
 		fill_secret(&ks, p, w, t, bytes);
 		ret = berth_kube_secret_update(p->kube, &ks, err);
-		if (ret != BERTH_ECONFLICT)
+		/* Changed or deleted since it was read: read again (and create it if gone). */
+		if (ret != BERTH_ECONFLICT && ret != BERTH_ENOTFOUND)
 			break;
 		berth_log_info("kube", "Secret %s/%s changed under us; retrying from a fresh read", ns, t->name);
 	}
@@ -862,9 +962,12 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 			continue;
 		ret = publish_secret(p, w, r->t, r->ns, seen, &bytes, &created, &e);
 		if (ret) {
+			/* The first failure is the robot's error; name every later one too. */
 			if (!first) {
 				*err = e;
 				first = ret;
+			} else {
+				berth_log_error("target", "robot %s: %s", w->cfg->name, e.msg);
 			}
 			if (summary->len)
 				berth_buf_addstr(summary, ", ");
@@ -884,7 +987,12 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 			if (!first) {
 				*err = e;
 				first = ret;
+			} else {
+				berth_log_error("target", "robot %s: %s", w->cfg->name, e.msg);
 			}
+			if (summary->len)
+				berth_buf_addstr(summary, ", ");
+			berth_buf_addf(summary, "file %s FAILED", w->cfg->files[f].path);
 			continue;
 		}
 		if (changed) {

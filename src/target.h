@@ -18,6 +18,7 @@ struct berth_buf;
 struct berth_config;
 struct berth_err;
 struct berth_kube;
+struct berth_kube_secret;
 struct berth_plan;
 struct berth_publisher;
 struct berth_secret;
@@ -31,6 +32,8 @@ struct berth_want;
 #define BERTH_ANNOTATION_HASH "berth.dev/content-sha256"
 #define BERTH_ANNOTATION_LOGIN "berth.dev/robot-login"
 #define BERTH_ANNOTATION_TEKTON "tekton.dev/docker-0"
+/* On the kubernetes store's Secrets (store_kube.c), which are never targets. */
+#define BERTH_ANNOTATION_STORE_PATH "berth.dev/store-path"
 
 enum berth_target_op {
 	BERTH_TARGET_OK = 0,   /* holds the current credential */
@@ -57,12 +60,15 @@ void berth_publisher_bind(struct berth_publisher *p, struct berth_target_state *
 
 /*
  * Read the targets of every want: resolve namespace selectors, list
- * berth's Secrets once per namespace, read each file. *out is the
- * caller's. Network and file I/O.
+ * berth's Secrets once per namespace, read each file. With all_namespaces
+ * (--prune) berth's Secrets are read with one cluster-wide list instead,
+ * so that orphans in namespaces no target names are found; when that list
+ * is forbidden, a warning says so and the named namespaces are listed.
+ * *out is the caller's. Network and file I/O.
  */
 int berth_target_state_read(struct berth_target_state **out, struct berth_publisher *p,
-			    const struct berth_want *wants, size_t nwants, int concurrency,
-			    struct berth_err *err);
+			    const struct berth_want *wants, size_t nwants, bool all_namespaces,
+			    int concurrency, struct berth_err *err);
 void berth_target_state_free(struct berth_target_state *s);
 
 /*
@@ -89,6 +95,16 @@ typedef void berth_target_check_fn(void *payload, const char *target, int result
 void berth_target_check(const struct berth_target_state *s, const char *registry,
 			const struct berth_want *w, size_t k, const struct berth_secret *secret,
 			berth_target_check_fn *fn, void *payload);
+
+/*
+ * Make ks the dockerconfigjson Secret berth publishes: its type, berth's
+ * labels (owner, robot), the content-hash and login annotations, Tekton's
+ * annotation when asked (else removed), and data[.dockerconfigjson] =
+ * bytes. Other labels, annotations and data keys of ks are kept. Pure.
+ */
+void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner,
+			      const char *registry, const char *robot, const char *login,
+			      bool tekton, const struct berth_buf *bytes);
 
 /*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
