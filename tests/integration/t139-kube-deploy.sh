@@ -168,4 +168,28 @@ printf '%s' "$TOKEN2" >"$SA/token"
 pod "${CMD[@]}"
 is 1 "$RC" "without the harbor Role berth cannot read the Ingress (exit 1)"
 like 'ingresses.networking.k8s.io "harbor-ingress" is forbidden' "$ERR" "and says so"
+# The controller variant: deploy/controller.
+CTL=$TEST_TMP/controller.json
+if "$YAML2JSON" $D/controller/*.yaml >"$CTL"; then tap_ok "deploy/controller parses"; else tap_fail "deploy/controller parses"; fi
+DEP=$(jq -c '[.[].doc | select(.kind == "Deployment")][0]' "$CTL")
+is 'apps/v1 berth berth' "$(jq -r '"\(.apiVersion) \(.metadata.name) \(.metadata.namespace)"' <<<"$DEP")" "Deployment berth/berth at apps/v1"
+is 2 "$(jq .spec.replicas <<<"$DEP")" "two replicas"
+is true "$(jq '.spec.selector.matchLabels as $m | .spec.template.metadata.labels | contains($m)' <<<"$DEP")" "the selector matches the pod labels"
+C=$(jq -c '.spec.template.spec.containers[0]' <<<"$DEP")
+is berth "$(jq -r .spec.template.spec.serviceAccountName <<<"$DEP")" "it runs as the berth ServiceAccount"
+is 'run -f /etc/berth/berth.yaml' "$(jq -r '.args[0:3] | join(" ")' <<<"$C")" "it runs berth run with the ConfigMap's berth.yaml"
+check "it elects a leader" jq -e '.args | index("--leader-elect")' <<<"$C"
+is '$(POD_NAME)' "$(jq -r '.args[(.args | index("--identity")) + 1]' <<<"$C")" "each replica's identity is its pod name"
+is 'metadata.namespace' "$(jq -r '.env[] | select(.name == "POD_NAMESPACE") | .valueFrom.fieldRef.fieldPath' <<<"$C")" "POD_NAMESPACE from the downward API (the Lease's namespace)"
+is '0.0.0.0:9102' "$(jq -r '.args[(.args | index("--listen")) + 1]' <<<"$C")" "it serves its endpoints on 9102"
+is '/healthz metrics' "$(jq -r '.livenessProbe.httpGet | "\(.path) \(.port)"' <<<"$C")" "liveness probe on /healthz"
+is '/readyz metrics' "$(jq -r '.readinessProbe.httpGet | "\(.path) \(.port)"' <<<"$C")" "readiness probe on /readyz"
+is 9102 "$(jq -r '.ports[] | select(.name == "metrics") | .containerPort' <<<"$C")" "port metrics is 9102"
+is '/etc/berth berth-config' "$(jq -r '(.volumeMounts[] | select(.name == "config") | .mountPath) + " " + ([$d.spec.template.spec.volumes[] | select(.name == "config") | .configMap.name][0])' --argjson d "$DEP" <<<"$C")" "the config comes from ConfigMap berth-config"
+K=$(jq -c '[.[] | select(.file | endswith("controller/kustomization.yaml")) | .doc][0]' "$CTL")
+is '[".."," deployment.yaml"]' "$(jq -c '[.resources[0], " " + .resources[1]]' <<<"$K")" "controller/kustomization.yaml builds on deploy/ and adds the Deployment"
+like 'patch: delete' "$(jq -r '.patches[0].patch' <<<"$K")" "and drops the CronJob"
+is CronJob "$(jq -r '.patches[0].target.kind' <<<"$K")" "(the patch targets the CronJob)"
+# The Lease the Deployment uses is granted: get, create, update on leases in berth.
+is '["create","get","update"]' "$(jq -c '[.[] | select(.metadata.name == "berth-leader") | .rules[] | select(.resources | index("leases")) | .verbs[]] | sort' <<<"$ROLES")" "rbac.yaml grants the leader Lease: get, create, update"
 tap_done
