@@ -451,10 +451,13 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	if (ret)
 		goto out;
 	if (resp.status == 404) {
-		/* Three shapes: absent, deleted/destroyed (metadata present), wrong path (warnings). */
-		if (v->kv == 2 && resp.body.len &&
-		    !berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL) &&
-		    berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
+		/*
+		 * Three shapes: absent, deleted/destroyed (metadata present), wrong
+		 * path (warnings: a KV v2 mount read as v1, whatever kvVersion says).
+		 */
+		if (resp.body.len)
+			berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL); /* NULL: not JSON */
+		if (v->kv == 2 && berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
 			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
 			e = berth_store_entry_new();
 			e->state = BERTH_ENTRY_DELETED;
