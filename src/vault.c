@@ -85,7 +85,8 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 		v->approle_mount = xstrdup(cfg->approle_mount ? cfg->approle_mount : "approle");
 		ret = berth_secret_ref_resolve(&v->role_id, &cfg->role_id, kube,
 					       "store.vault.auth.approle.roleId", err);
-		if (!ret)
+		/* No secretId: a role with bind_secret_id=false logs in with its role ID alone. */
+		if (!ret && cfg->secret_id.kind != BERTH_REF_NONE)
 			ret = berth_secret_ref_resolve(&v->secret_id, &cfg->secret_id, kube,
 						       "store.vault.auth.approle.secretId", err);
 		break;
@@ -231,8 +232,9 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		berth_buf_add_urlpaths(&path, v->k8s_mount);
 		berth_buf_addstr(&path, "/login");
 	} else {
-		body = json_pack("{s:s, s:s}", "role_id", berth_secret_reveal(v->role_id, NULL), "secret_id",
-				 berth_secret_reveal(v->secret_id, NULL));
+		body = json_pack("{s:s}", "role_id", berth_secret_reveal(v->role_id, NULL));
+		if (v->secret_id)
+			json_object_set_new(body, "secret_id", json_string(berth_secret_reveal(v->secret_id, NULL)));
 		berth_buf_addstr(&path, "/v1/auth/");
 		berth_buf_add_urlpaths(&path, v->approle_mount);
 		berth_buf_addstr(&path, "/login");
