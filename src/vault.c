@@ -47,6 +47,7 @@ struct berth_vault {
 	bool logged_in;
 	bool renewable;
 	int64_t lease_s;           /* 0: never expires */
+	int64_t login_lease_s;     /* the lease the last login gave */
 	int64_t expires_ms;        /* monotonic; 0: never */
 };
 
@@ -218,6 +219,7 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 			goto out;
 		set_lease(v, berth_json_int(berth_json_obj(root, "data"), "ttl", 0),
 			  berth_json_bool(berth_json_obj(root, "data"), "renewable", false));
+		v->login_lease_s = v->lease_s;
 		goto out;
 	}
 	if (v->auth == BERTH_VAULT_AUTH_KUBERNETES) {
@@ -261,6 +263,7 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 	token = berth_secret_from_str(tok);
 	berth_http_set_secret_header(v->http, "X-Vault-Token", token);
 	set_lease(v, berth_json_int(auth, "lease_duration", 0), berth_json_bool(auth, "renewable", false));
+	v->login_lease_s = v->lease_s;
 	berth_log_info("vault", "logged in (token ttl %" PRId64 "s)", v->lease_s);
 out:
 	json_decref(body);
@@ -350,8 +353,13 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 			json_t *auth = berth_json_obj(root, "auth");
 			int64_t lease = berth_json_int(auth, "lease_duration", 0);
 
-			/* A renewal capped near zero is as good as refused. */
-			if (lease > 5) {
+			/*
+			 * A renewal capped by the token's max TTL to a third of the
+			 * login's lease or less is as good as refused: log in again
+			 * rather than renew ever more often. A static token takes
+			 * whatever it gets.
+			 */
+			if (lease > 0 && (v->auth == BERTH_VAULT_AUTH_TOKEN || lease * 3 > v->login_lease_s)) {
 				set_lease(v, lease, berth_json_bool(auth, "renewable", false));
 				renewed = true;
 				berth_log_info("vault", "renewed the token (ttl %" PRId64 "s)", lease);
@@ -362,6 +370,11 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 		if (!renewed && v->auth != BERTH_VAULT_AUTH_TOKEN) {
 			berth_log_info("vault", "token renewal refused or capped; logging in again");
 			ret = do_login(v, err);
+		} else if (!renewed && v->renewable) {
+			/* A static token has no other way: stop asking, use it while it lasts. */
+			berth_log_warn("vault", "the Vault token could not be renewed; it expires in %" PRId64 "s",
+				       (v->expires_ms - berth_mono_ms()) / 1000);
+			v->renewable = false;
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
