@@ -152,33 +152,41 @@ static int raw(struct berth_vault *v, const char *method, const char *path, json
 int berth_vault_health(struct berth_vault *v, struct berth_err *err)
 {
 	struct berth_http_resp resp;
+	json_t *root = NULL;
 	int ret;
 
 	berth_http_resp_init(&resp);
-	/* sealedcode/uninitcode as 2xx-free codes we read ourselves; no retries on them. */
-	ret = raw(v, "GET", "/v1/sys/health", NULL, true, -1, "check health", &resp, err);
-	if (!ret) {
-		switch (resp.status) {
-		case 200:
-			break;
-		case 503:
-			ret = berth_err_set(err, BERTH_ESEALED, "vault: %s is sealed",
-					    berth_http_base_url(v->http));
-			break;
-		case 429:
-		case 472:
-		case 473:
-			ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is a standby node (HTTP %ld)",
-					    berth_http_base_url(v->http), resp.status);
-			break;
-		case 501:
+	/*
+	 * Standby and performance standby nodes forward what they cannot serve:
+	 * both are fine. Sealed and uninitialised answer 299 (as Vault's Go
+	 * client asks), so that the HTTP layer does not retry what only an
+	 * operator can fix; the body says which.
+	 */
+	ret = raw(v, "GET", "/v1/sys/health?standbyok=true&perfstandbyok=true&sealedcode=299&uninitcode=299",
+		  NULL, true, -1, "check health", &resp, err);
+	if (ret)
+		goto out;
+	switch (resp.status) {
+	case 200:
+		break;
+	case 299:
+		berth_json_parse(&root, resp.body.buf, resp.body.len, "vault health", NULL);
+		if (!berth_json_bool(root, "initialized", true))
 			ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is not initialised",
 					    berth_http_base_url(v->http));
-			break;
-		default:
-			ret = berth_http_fail(v->http, &resp, err, "check health");
-		}
+		else
+			ret = berth_err_set(err, BERTH_ESEALED, "vault: %s is sealed",
+					    berth_http_base_url(v->http));
+		break;
+	case 472:
+		ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is a disaster-recovery secondary (HTTP 472), "
+							"which serves no secrets", berth_http_base_url(v->http));
+		break;
+	default:
+		ret = berth_http_fail(v->http, &resp, err, "check health");
 	}
+out:
+	json_decref(root);
 	berth_http_resp_release(&resp);
 	return ret;
 }
