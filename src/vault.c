@@ -36,6 +36,7 @@ struct berth_vault {
 	struct berth_http *http;
 	enum berth_vault_auth auth;
 	char *mount;
+	char *namespace;           /* NULL: the root namespace */
 	char *k8s_role, *k8s_mount, *k8s_token_file;
 	char *approle_mount;
 	struct berth_secret *static_token;
@@ -71,8 +72,10 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 	if (ret)
 		goto fail;
 	berth_http_set_header(v->http, "X-Vault-Request", "true");
-	if (cfg->namespace && *cfg->namespace)
+	if (cfg->namespace && *cfg->namespace) {
+		v->namespace = xstrdup(cfg->namespace);
 		berth_http_set_header(v->http, "X-Vault-Namespace", cfg->namespace);
+	}
 	switch (cfg->auth) {
 	case BERTH_VAULT_AUTH_TOKEN:
 		ret = berth_secret_ref_resolve(&v->static_token, &cfg->token, kube, "store.vault.auth.token", err);
@@ -107,6 +110,7 @@ void berth_vault_free(struct berth_vault *v)
 		return;
 	berth_http_free(v->http);
 	free(v->mount);
+	free(v->namespace);
 	free(v->k8s_role);
 	free(v->k8s_mount);
 	free(v->k8s_token_file);
@@ -439,6 +443,17 @@ static void kv_path(struct berth_buf *b, const struct berth_vault *v, const char
 	berth_buf_add_urlpaths(b, path);
 }
 
+/*
+ * Name a store operation for errors: the entry and the Vault path (and
+ * namespace) it touches, which is what a policy must allow.
+ */
+static void op_name(char *op, size_t size, const struct berth_vault *v, const char *verb, const char *path,
+		    const struct berth_buf *vpath)
+{
+	snprintf(op, size, "%s '%s' at %s%s%s", verb, path, vpath->buf + strlen("/v1/"),
+		 v->namespace ? " in namespace " : "", v->namespace ? v->namespace : "");
+}
+
 /* Split an encoded entry into data (seed layout) and custom_metadata (bookkeeping). */
 static void split_entry(json_t *all, json_t **data, json_t **meta)
 {
@@ -460,7 +475,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	struct berth_http_resp resp;
 	struct berth_store_entry *e = NULL;
 	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
-	char op[300];
+	char op[512];
 	int ret;
 
 	*out = NULL;
@@ -469,7 +484,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	if (ret)
 		goto out;
 	kv_path(&p, v, v->kv == 2 ? "data" : NULL, path);
-	snprintf(op, sizeof(op), "read '%s'", path);
+	op_name(op, sizeof(op), v, "read", path, &p);
 	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
 	if (ret)
 		goto out;
@@ -553,7 +568,7 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 	struct berth_http_resp resp;
 	json_t *merged, *body;
 	char *text;
-	char op[300];
+	char op[512];
 	int ret = 0;
 
 	/* Keep keys others put in custom_metadata; replace ours. */
@@ -571,7 +586,7 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 	}
 	berth_http_resp_init(&resp);
 	kv_path(&p, v, "metadata", path);
-	snprintf(op, sizeof(op), "write metadata of '%s'", path);
+	op_name(op, sizeof(op), v, "write the metadata of", path, &p);
 	body = json_pack("{s:O}", "custom_metadata", merged);
 	ret = vreq(v, "POST", p.buf, body, 1, op, &resp, err);
 	if (!ret && resp.status != 204 && resp.status != 200)
@@ -597,7 +612,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
 	json_t *all = json_object(), *data = NULL, *meta = NULL, *body = NULL, *root = NULL;
-	char op[300];
+	char op[512];
 	int ret;
 
 	berth_http_resp_init(&resp);
@@ -605,7 +620,6 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 	if (ret)
 		goto out;
 	berth_store__encode(e, all);
-	snprintf(op, sizeof(op), "write '%s'", path);
 	if (v->kv == 1) {
 		struct berth_store_entry *cur = NULL;
 		int r = vs_get(s, path, &cur, err);
@@ -623,6 +637,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 		}
 		berth_store_entry_free(cur);
 		kv_path(&p, v, NULL, path);
+		op_name(op, sizeof(op), v, "write", path, &p);
 		ret = vreq(v, "PUT", p.buf, all, 1, op, &resp, err);
 		if (!ret && resp.status != 204 && resp.status != 200)
 			ret = berth_http_fail(v->http, &resp, err, "%s", op);
@@ -638,6 +653,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 			goto out;
 	}
 	kv_path(&p, v, "data", path);
+	op_name(op, sizeof(op), v, "write", path, &p);
 	body = json_pack("{s:{s:I}, s:O}", "options", "cas", (json_int_t)e->version, "data", data);
 	/* Not retried: a lost response is resolved by the next read (CAS). */
 	ret = vreq(v, "POST", p.buf, body, 0, op, &resp, err);
@@ -675,15 +691,20 @@ static int vs_remove(struct berth_store *s, const char *path, struct berth_err *
 	struct berth_vault *v = vs->v;
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	char op[300];
+	char op[512];
 	int ret;
 
 	berth_http_resp_init(&resp);
+	/* Logged in first: the KV version decides the path. */
+	ret = ensure_token(v, err);
+	if (ret)
+		goto out;
 	kv_path(&p, v, v->kv == 2 ? "metadata" : NULL, path);
-	snprintf(op, sizeof(op), "delete '%s'", path);
+	op_name(op, sizeof(op), v, "delete", path, &p);
 	ret = vreq(v, "DELETE", p.buf, NULL, -1, op, &resp, err);
 	if (!ret && resp.status != 204 && resp.status != 200)
 		ret = berth_http_fail(v->http, &resp, err, "%s", op);
+out:
 	berth_buf_release(&p);
 	berth_http_resp_release(&resp);
 	return ret;

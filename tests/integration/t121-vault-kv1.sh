@@ -103,7 +103,7 @@ robots:
 YAML
 sim_reset harbor
 run_berth apply -f "$CFG"
-is 1 "$RC" "kvVersion: 1 on a KV v2 mount fails" || show_berth
+is 64 "$RC" "kvVersion: 1 on a KV v2 mount fails as a config error (exit 64)" || show_berth
 like "mount 'secret' is not the KV version berth expected" "$ERR" "the error names the mount and the version mismatch"
 is 0 "$(writes harbor)" "and no Harbor write happened"
 tap_done
