@@ -218,8 +218,16 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		ret = raw(v, "GET", "/v1/auth/token/lookup-self", NULL, false, -1, "look up the token", &resp, err);
 		if (ret)
 			goto out;
-		if (resp.status == 403) {
+		if (resp.status == 403 && resp.body.len && strstr(resp.body.buf, "invalid token")) {
 			ret = berth_err_set(err, BERTH_EAUTH, "vault: the token was refused (invalid or expired)");
+			goto out;
+		}
+		if (resp.status == 403) {
+			/* A valid token without the default policy: use it, unrenewed. */
+			berth_log_warn("vault", "the token may not look itself up (permission denied on "
+						"auth/token/lookup-self: no default policy?); it will not be renewed");
+			set_lease(v, 0, false);
+			v->login_lease_s = 0;
 			goto out;
 		}
 		if (resp.status != 200) {

@@ -37,9 +37,10 @@ printf 'sid-wrong' >"$TEST_TMP/creds/secret-id-wrong"
 printf 'rid-open' >"$TEST_TMP/creds/role-id-open"
 chmod 600 "$TEST_TMP/creds"/*
 
-# config NAME AUTH: two robots NAME-a and NAME-b, Vault store with AUTH.
+# config NAME AUTH [STORE-YAML]: two robots NAME-a and NAME-b, Vault store with
+# AUTH (or the given store: block).
 config() {
-	write_config "$CFG" "$(vault_store_yaml "$2" 'kvVersion: auto')" <<YAML
+	write_config "$CFG" "${3:-$(vault_store_yaml "$2" 'kvVersion: auto')}" <<YAML
 robots:
   - name: $1-a
     permissions:
@@ -60,7 +61,7 @@ YAML
 # (or token lookup), stores accepted secrets, leaks nothing; a second apply writes nothing.
 good() {
 	local name=$1 auth=$2 login=$3 desc=$4 a b
-	config "$name" "$auth"
+	config "$name" "$auth" "${STORE_YAML:-}"
 	sim_reset vault
 	sim_reset harbor
 	BERTH_LOG=trace run_berth apply -f "$CFG"
@@ -130,4 +131,21 @@ good approle "{approle: {mount: approle, roleId: {file: $TEST_TMP/creds/role-id}
 	/v1/auth/approle/login "approle"
 good approle-open "{approle: {roleId: {file: $TEST_TMP/creds/role-id-open}}}" \
 	/v1/auth/approle/login "approle, role ID alone (bind_secret_id off)"
+
+# A valid token that may not look itself up (created without the default policy):
+# Vault answers lookup-self with a plain permission denied. berth uses it unrenewed.
+sim_fault vault '{"method":"GET","path":"/v1/auth/token/lookup-self","count":1,"status":403,"body":{"errors":["1 error occurred:\n\t* permission denied\n\n"]}}'
+config nodefault2 '{token: {env: VAULT_TOKEN}}'
+VAULT_TOKEN=$TOKEN run_berth apply -f "$CFG"
+is 0 "$RC" "a token that may not look itself up: apply exits 0" || show_berth
+like 'Apply: 2 changed' "$OUT" "both robots created"
+like 'may not look itself up.*will not be renewed' "$ERR" "berth warns that it cannot renew the token"
+
+# The environment, as Vault's CLI reads it: VAULT_ADDR and VAULT_CACERT, and
+# VAULT_AGENT_ADDR winning over the address in the file.
+VAULT_ADDR=$VAULT_URL VAULT_CACERT=$CA_FILE VAULT_TOKEN=$TOKEN STORE_YAML=$'store:\n  vault:\n    kvVersion: auto' \
+	good envaddr '' /v1/auth/token/lookup-self "VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment"
+VAULT_AGENT_ADDR=$VAULT_URL VAULT_TOKEN=$TOKEN \
+	STORE_YAML=$(vault_store_yaml '{token: {env: VAULT_TOKEN}}' 'kvVersion: auto' | sed 's|address: .*|address: https://127.0.0.1:1|') \
+	good agent '' /v1/auth/token/lookup-self "VAULT_AGENT_ADDR wins over store.vault.address"
 tap_done
