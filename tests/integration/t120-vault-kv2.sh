@@ -36,10 +36,10 @@ is 0 "$(writes vault)" "plan sends no write to Vault"
 # Hold Harbor's first PATCH (the secret) for a moment: Vault must already have it.
 sim_reset vault
 sim_reset harbor
-sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":800,"action":"delay"}'
+sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":1500,"action":"delay"}'
 BERTH_LOG=debug berth_bg apply -f "$CFG" --concurrency 1
 pending_seen=no
-# The fault is taken when the PATCH reaches Harbor, which then holds it 800 ms.
+# The fault is taken when the PATCH reaches Harbor, which then holds it 1.5 s.
 for i in $(seq 1 250); do
 	if [ "$(curl -sS --cacert "$CA_FILE" "$(ready .harbor.url)/_sim/faults" | jq length)" = 0 ]; then
 		PENDING=$(kv2_entry harbor/tekton-robot-account | jq -r '.data.pending_secret // empty')

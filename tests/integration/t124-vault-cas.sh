@@ -32,9 +32,9 @@ export VAULT_TOKEN=$VAULT_ROOT
 P=harbor/tekton-robot-account
 HURL=$(ready .harbor.url)
 
-# hold_vault_write: Vault holds berth's next data write to the entry 1 s.
+# hold_vault_write: Vault holds berth's next data write to the entry 2 s.
 hold_vault_write() {
-	sim_fault vault "{\"method\":\"POST\",\"path\":\"/v1/secret/data/$P\",\"count\":1,\"delay_ms\":1000,\"action\":\"delay\"}"
+	sim_fault vault "{\"method\":\"POST\",\"path\":\"/v1/secret/data/$P\",\"count\":1,\"delay_ms\":2000,\"action\":\"delay\"}"
 }
 
 # wait_held: until berth's write has reached Vault (the fault is taken).
@@ -58,12 +58,12 @@ robots_total() {
 #    its own pending secret at the entry before berth's first data write lands.
 sim_reset vault
 sim_reset harbor
+OTHER_PENDING=$(gen_secret)
+other_write=$(jq -cn --arg s "$OTHER_PENDING" '{options: {cas: 0}, data: {name: "robot$tekton", pending_secret: $s}}')
 hold_vault_write
 berth_bg apply -f "$CFG" --concurrency 1
 check "berth's first data write reaches Vault" wait_held
-OTHER_PENDING=$(gen_secret)
-vault_api POST "/v1/secret/data/$P" --data-binary "$(jq -cn --arg s "$OTHER_PENDING" \
-	'{options: {cas: 0}, data: {name: "robot$tekton", pending_secret: $s}}')"
+vault_api POST "/v1/secret/data/$P" --data-binary "$other_write"
 is 200 "$STATUS" "(another writer stores a pending secret with cas 0 meanwhile)"
 berth_wait
 is 1 "$RC" "berth exits 1 on the conflict" || show_berth
@@ -96,16 +96,16 @@ is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e" "$o")" "every st
 #    berth's pending write is held. berth must not PATCH Harbor afterwards.
 sim_reset vault
 sim_reset harbor
+NEW=$(gen_secret)
+cur=$(kv2_entry "$P")
+other_write=$(jq -cn --arg s "$NEW" --argjson e "$cur" '{options: {cas: $e.version}, data: ($e.data + {secret: $s})}')
+other_patch=$(jq -cn --arg s "$NEW" '{secret: $s}')
 hold_vault_write
 berth_bg rotate -f "$CFG" --now tekton
 check "berth's pending write reaches Vault" wait_held
-NEW=$(gen_secret)
-cur=$(kv2_entry "$P")
-vault_api POST "/v1/secret/data/$P" --data-binary "$(jq -cn --arg s "$NEW" --argjson e "$cur" \
-	'{options: {cas: $e.version}, data: ($e.data + {secret: $s})}')"
+vault_api POST "/v1/secret/data/$P" --data-binary "$other_write"
 is 200 "$STATUS" "(another writer stores a new secret with cas on the current version)"
-harbor_api PATCH "/api/v2.0/robots/$tekton_id" -H 'Content-Type: application/json' \
-	--data-binary "$(jq -cn --arg s "$NEW" '{secret: $s}')"
+harbor_api PATCH "/api/v2.0/robots/$tekton_id" -H 'Content-Type: application/json' --data-binary "$other_patch"
 is 200 "$STATUS" "(and sets it in Harbor)"
 berth_wait
 is 1 "$RC" "berth rotate exits 1 on the conflict" || show_berth

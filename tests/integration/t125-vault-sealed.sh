@@ -47,7 +47,7 @@ vault_ctl unseal '{}'
 # 2. Sealed after berth read the store, before its first write (Vault holds the health check).
 sim_reset vault
 sim_reset harbor
-sim_fault vault '{"method":"GET","path":"/v1/sys/health","count":1,"delay_ms":600,"action":"delay"}'
+sim_fault vault '{"method":"GET","path":"/v1/sys/health","count":1,"delay_ms":1000,"action":"delay"}'
 berth_bg apply -f "$CFG"
 check "(berth's health check reaches Vault)" wait_fault_taken vault
 vault_ctl seal '{}'
@@ -106,7 +106,7 @@ vault_api POST "/v1/secret/data/$P" --data-binary "$(printf '%s' "$e" | jq -c '{
 is 200 "$STATUS" "(the test breaks the stored secret)"
 sim_reset vault
 sim_reset harbor
-sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":600,"action":"delay"}'
+sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":1000,"action":"delay"}'
 berth_bg apply -f "$CFG" --verify-secrets
 check "(berth's PATCH reaches Harbor)" wait_fault_taken harbor
 vault_ctl seal '{}'

@@ -51,7 +51,7 @@ recover() {
 	shift 2
 	sim_reset vault
 	sim_reset harbor
-	sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":500,"action":"delay"}'
+	sim_fault harbor '{"method":"PATCH","path":"/api/v2.0/robots/","count":1,"delay_ms":1000,"action":"delay"}'
 	berth_bg apply -f "$CFG" "$@"
 	pending=
 	if wait_fault_taken harbor; then
