@@ -127,6 +127,16 @@ is 0 "$RC" "a rotation now goes through" || show_berth
 e=$(kv2_entry "$P")
 is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e")" "the rotated secret is accepted"
 is "$tekton_id 2" "$(harbor_robot 'robot$tekton' | jq -r .id) $(robots_total)" "same robot id, still two robots"
+# cas_required on the mount: berth always sends check-and-set, so nothing changes.
+vault_ctl cas_required '{"mount":"secret","cas_required":true}'
+sim_reset vault
+run_berth rotate -f "$CFG" --now
+is 0 "$RC" "with cas_required on the mount, a rotation of both robots goes through" || show_berth
+is 0 "$(sim_requests vault | jq '[.[] | select(.status >= 400 and .status != 404)] | length')" "no Vault request was refused"
+e=$(kv2_entry "$P")
+o=$(kv2_entry harbor/other-robot-account)
+is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e" "$o")" "both rotated secrets are accepted"
 check "no secret or token in berth's output" no_leak "$(printf '%s' "$e" | jq -r .data.secret)" "$NEW" \
+	"$(printf '%s' "$o" | jq -r .data.secret)" \
 	"$OTHER_PENDING" "$VAULT_ROOT"
 tap_done
