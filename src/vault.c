@@ -5,8 +5,11 @@
  * One login per run (token lookup, Kubernetes or AppRole), the token kept
  * as a secret header. Before each request the token's remaining TTL is
  * checked: under a third of its lease it is renewed, and when renewal is
- * refused berth logs in again (Kubernetes, AppRole). A 403 "invalid token"
- * in the middle of a run triggers one re-login and one retry.
+ * refused, or capped by the max TTL to a third of the login's lease, berth
+ * logs in again (Kubernetes, AppRole; a static token is used while it
+ * lasts). A 403 "invalid token" in the middle of a run triggers one
+ * re-login and one retry. Before the first write, sys/health must say the
+ * node serves requests (standbys forward them; sealed stops the run).
  *
  * Store entries on KV v2: the data holds the seed's layout (name, secret)
  * plus pending_secret while a change is in flight and registry; berth's
@@ -166,8 +169,8 @@ int berth_vault_health(struct berth_vault *v, struct berth_err *err)
 	 * client asks), so that the HTTP layer does not retry what only an
 	 * operator can fix; the body says which.
 	 */
-	ret = raw(v, "GET", "/v1/sys/health?standbyok=true&perfstandbyok=true&sealedcode=299&uninitcode=299",
-		  NULL, true, -1, "check health", &resp, err);
+	ret = raw(v, "GET", "/v1/sys/health?standbyok=true&perfstandbyok=true"
+		  "&sealedcode=299&uninitcode=299", NULL, true, -1, "check health", &resp, err);
 	if (ret)
 		goto out;
 	switch (resp.status) {
@@ -183,8 +186,9 @@ int berth_vault_health(struct berth_vault *v, struct berth_err *err)
 					    berth_http_base_url(v->http));
 		break;
 	case 472:
-		ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is a disaster-recovery secondary (HTTP 472), "
-							"which serves no secrets", berth_http_base_url(v->http));
+		ret = berth_err_set(err, BERTH_ESERVER,
+				    "vault: %s is a disaster-recovery secondary (HTTP 472), which "
+				    "serves no secrets", berth_http_base_url(v->http));
 		break;
 	default:
 		ret = berth_http_fail(v->http, &resp, err, "check health");
@@ -224,8 +228,10 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		}
 		if (resp.status == 403) {
 			/* A valid token without the default policy: use it, unrenewed. */
-			berth_log_warn("vault", "the token may not look itself up (permission denied on "
-						"auth/token/lookup-self: no default policy?); it will not be renewed");
+			berth_log_warn("vault",
+				       "the token may not look itself up (permission denied on "
+				       "auth/token/lookup-self: no default policy?); it will not "
+				       "be renewed");
 			set_lease(v, 0, false);
 			v->login_lease_s = 0;
 			goto out;
@@ -256,7 +262,8 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 	} else {
 		body = json_pack("{s:s}", "role_id", berth_secret_reveal(v->role_id, NULL));
 		if (v->secret_id)
-			json_object_set_new(body, "secret_id", json_string(berth_secret_reveal(v->secret_id, NULL)));
+			json_object_set_new(body, "secret_id",
+					    json_string(berth_secret_reveal(v->secret_id, NULL)));
 		berth_buf_addstr(&path, "/v1/auth/");
 		berth_buf_add_urlpaths(&path, v->approle_mount);
 		berth_buf_addstr(&path, "/login");
@@ -379,7 +386,8 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 			 * rather than renew ever more often. A static token takes
 			 * whatever it gets.
 			 */
-			if (lease > 0 && (v->auth == BERTH_VAULT_AUTH_TOKEN || lease * 3 > v->login_lease_s)) {
+			if (lease > 0 &&
+			    (v->auth == BERTH_VAULT_AUTH_TOKEN || lease * 3 > v->login_lease_s)) {
 				set_lease(v, lease, berth_json_bool(auth, "renewable", false));
 				renewed = true;
 				berth_log_info("vault", "renewed the token (ttl %" PRId64 "s)", lease);
@@ -392,8 +400,8 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 			ret = do_login(v, err);
 		} else if (!renewed && v->renewable) {
 			/* A static token has no other way: stop asking, use it while it lasts. */
-			berth_log_warn("vault", "the Vault token could not be renewed; it expires in %" PRId64 "s",
-				       (v->expires_ms - berth_mono_ms()) / 1000);
+			berth_log_warn("vault", "the Vault token could not be renewed; it expires "
+				       "in %" PRId64 "s", (v->expires_ms - berth_mono_ms()) / 1000);
 			v->renewable = false;
 		}
 	}
@@ -455,8 +463,8 @@ static void kv_path(struct berth_buf *b, const struct berth_vault *v, const char
  * Name a store operation for errors: the entry and the Vault path (and
  * namespace) it touches, which is what a policy must allow.
  */
-static void op_name(char *op, size_t size, const struct berth_vault *v, const char *verb, const char *path,
-		    const struct berth_buf *vpath)
+static void op_name(char *op, size_t size, const struct berth_vault *v, const char *verb,
+		    const char *path, const struct berth_buf *vpath)
 {
 	snprintf(op, size, "%s '%s' at %s%s%s", verb, path, vpath->buf + strlen("/v1/"),
 		 v->namespace ? " in namespace " : "", v->namespace ? v->namespace : "");
@@ -501,8 +509,8 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 		 * Three shapes: absent, deleted/destroyed (metadata present), wrong
 		 * path (warnings: a KV v2 mount read as v1, whatever kvVersion says).
 		 */
-		if (resp.body.len)
-			berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL); /* NULL: not JSON */
+		if (resp.body.len) /* root stays NULL when the body is not JSON */
+			berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL);
 		if (v->kv == 2 && berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
 			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
 			e = berth_store_entry_new();
