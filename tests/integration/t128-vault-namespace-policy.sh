@@ -86,6 +86,19 @@ is "0 $pusher_id" "$(requests harbor POST) $(harbor_robot 'robot$pusher' | jq -r
 a=$(kv2_entry harbor/pusher-robot-account)
 is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$a")" "its stored secret is accepted"
 is "$pusher_id" "$(printf '%s' "$a" | jq -r .custom_metadata.berth_robot_id)" "the entry names its robot id"
+# The policy docs/config.md gives is enough, --prune included.
+DOC=$(vault_token '{"policies":[{"path_prefix":"secret/data/harbor/","capabilities":["create","read","update"]},{"path_prefix":"secret/metadata/harbor/","capabilities":["create","read","update","delete"]}],"ttl_s":600}')
+robots tekton pusher docs | write_config "$CFG" "$(vault_store_yaml '{token: {env: VAULT_TOKEN}}' 'kvVersion: auto')"
+sim_reset vault
+VAULT_TOKEN=$DOC run_berth apply -f "$CFG"
+is 0 "$RC" "the documented policy: apply (kvVersion auto) exits 0" || show_berth
+like 'docs.*created' "$OUT" "a robot is created and stored"
+robots tekton pusher | write_config "$CFG" "$(vault_store_yaml '{token: {env: VAULT_TOKEN}}' 'kvVersion: auto')"
+VAULT_TOKEN=$DOC run_berth apply -f "$CFG" --prune
+is 0 "$RC" "the documented policy: apply --prune exits 0" || show_berth
+like 'docs.*store entry harbor/docs-robot-account removed' "$OUT" "--prune removes the entry"
+is 0 "$(sim_requests vault | jq '[.[] | select(.status == 403)] | length')" "no request was refused"
+
 check "no secret or token in berth's output" no_leak "$NS_SECRET" "$(printf '%s' "$a" | jq -r .data.secret)" \
-	"$TOKEN" "$RO" "$DATA_ONLY" "$FULL" "$ROLE_ID" "$SECRET_ID" "$VAULT_ROOT"
+	"$TOKEN" "$RO" "$DATA_ONLY" "$FULL" "$DOC" "$ROLE_ID" "$SECRET_ID" "$VAULT_ROOT"
 tap_done
