@@ -582,17 +582,25 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 {
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	json_t *merged, *body;
+	json_t *merged, *body, *val;
+	const char *key;
+	void *tmp;
 	char *text;
 	char op[512];
 	int ret = 0;
 
-	/* Keep keys others put in custom_metadata; replace ours. */
+	/*
+	 * Keep keys others put in custom_metadata; replace ours, dropping those
+	 * the entry no longer has (a finished berth_pending_slot).
+	 */
 	merged = e->extra ? json_loads(e->extra, 0, NULL) : NULL;
 	if (!json_is_object(merged)) {
 		json_decref(merged);
 		merged = json_object();
 	}
+	json_object_foreach_safe(merged, tmp, key, val)
+		if (berth_starts_with(key, "berth_"))
+			json_object_del(merged, key);
 	json_object_update(merged, meta);
 	text = dump_text(merged);
 	if (e->extra && text && !strcmp(e->extra, text)) {

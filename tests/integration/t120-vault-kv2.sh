@@ -2,7 +2,8 @@
 # t120: the Vault store on KV v2 with a token from the environment: the seed's
 # layout in data.data, berth's bookkeeping in custom_metadata, secrets Harbor
 # accepts, the pending secret stored before Harbor hears of it, and a second
-# apply that sends no write to Vault or Harbor. No secret or token in berth's output.
+# apply that sends no write to Vault or Harbor; the same for a two-slot robot.
+# No secret or token in berth's output.
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib/tap.sh
 source tests/lib/sim.sh
@@ -93,4 +94,43 @@ sim_reset vault
 run_berth plan -f "$CFG" --detailed-exitcode
 is 0 "$RC" "plan --detailed-exitcode: 0, nothing pending"
 is 0 "$(writes vault)" "plan sends no write to Vault"
+
+# Two slots (rotate.slots: 2): both slots' credentials in data.data, the
+# published one mirrored in name/secret; bookkeeping in custom_metadata only,
+# with nothing left over once a change is finished.
+write_config "$CFG" "$(vault_store_yaml '{token: {env: VAULT_TOKEN}}' 'kvVersion: auto')" <<'YAML'
+robots:
+  - name: builder
+    permissions:
+      - kind: project
+        namespace: "*"
+        access:
+          - {resource: repository, action: pull}
+    rotate:
+      slots: 2
+      overlap: 1s
+YAML
+run_berth apply -f "$CFG"
+is 0 "$RC" "two slots: apply exits 0" || show_berth
+e=$(kv2_entry harbor/builder-robot-account)
+is '["name","registry","secret","slot_a_name","slot_a_secret","slot_b_name","slot_b_secret"]' \
+	"$(printf '%s' "$e" | jq -c '.data | keys')" "two slots: data.data holds the published credential and both slots"
+is '["berth_owner","berth_robot_id","berth_rotated_at","berth_slot","berth_slot_a_robot_id","berth_slot_b_robot_id"]' \
+	"$(printf '%s' "$e" | jq -c '.custom_metadata | keys')" "two slots: custom_metadata holds the bookkeeping, no pending slot left"
+is 'a robot$builder-a' "$(printf '%s' "$e" | jq -r '"\(.custom_metadata.berth_slot) \(.data.name)"')" "slot a is published"
+is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e")" "the published credential is accepted"
+sleep 1.1
+run_berth rotate -f "$CFG" --now
+is 0 "$RC" "two slots: rotate exits 0" || show_berth
+e2=$(kv2_entry harbor/builder-robot-account)
+is 'b robot$builder-b' "$(printf '%s' "$e2" | jq -r '"\(.custom_metadata.berth_slot) \(.data.name)"')" "slot b is published"
+is 'null' "$(printf '%s' "$e2" | jq -c '.custom_metadata.berth_pending_slot')" "no pending slot is left in custom_metadata"
+is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e2")" "the newly published credential is accepted"
+is '' "$(check_vault_accepted '[.data.slot_a_name, .data.slot_a_secret]' "$e2")" "the slot published before stays valid"
+sim_reset vault
+sim_reset harbor
+run_berth apply -f "$CFG"
+is '0 0 0' "$RC $(writes vault) $(writes harbor)" "two slots: a second apply writes nothing"
+check "no secret in berth's output" no_leak "$(printf '%s' "$e2" | jq -r .data.slot_a_secret)" \
+	"$(printf '%s' "$e2" | jq -r .data.slot_b_secret)"
 tap_done
