@@ -2,7 +2,8 @@
 # t125: a sealed or unreachable Vault stops the run before any Harbor write -
 # sealed from the start, sealed between berth's reads and its first write, or
 # gone. Sealed after Harbor took the secret: the pending secret is in Vault and
-# the next run finishes it. A standby node (which forwards) is fine.
+# the next run finishes it. So does a pending write whose answer is lost. A
+# standby node (which forwards) is fine.
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib/tap.sh
 source tests/lib/sim.sh
@@ -128,5 +129,44 @@ e=$(kv2_entry "$P")
 is 'null' "$(printf '%s' "$e" | jq -r .data.pending_secret)" "no pending secret is left"
 is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e")" "the stored secret is accepted"
 is "$id 0" "$(harbor_robot 'robot$tekton' | jq -r .id) $(requests harbor POST)" "same robot, none created"
-check "no secret or token in berth's output" no_leak "$pending" "$VAULT_ROOT"
+
+# 7. Vault stores the pending secret of a new robot but the answer is lost (the
+#    connection drops): berth must not tell Harbor; the next run finishes it.
+write_config "$CFG" "$STORE" <<'YAML'
+robots:
+  - name: tekton
+    permissions:
+      - kind: project
+        namespace: "*"
+        access:
+          - {resource: repository, action: push}
+          - {resource: repository, action: pull}
+  - name: late
+    permissions:
+      - kind: project
+        namespace: "*"
+        access:
+          - {resource: repository, action: pull}
+YAML
+sim_reset vault
+sim_reset harbor
+sim_fault vault '{"method":"POST","path":"/v1/secret/data/harbor/late-robot-account","count":1,"action":"drop_after"}'
+run_berth apply -f "$CFG"
+is 1 "$RC" "the answer to the pending write is lost: apply exits 1" || show_berth
+like "late.*failed: vault: write 'harbor/late-robot-account'" "$OUT" "the report names the robot and the entry"
+is 0 "$(requests harbor PATCH)" "Harbor is not told a secret berth could not confirm as stored"
+e=$(kv2_entry harbor/late-robot-account)
+is 40 "$(printf '%s' "$e" | jq -r '.data.pending_secret' | tr -d '\n' | wc -c)" "Vault did store the pending secret"
+late_pending=$(printf '%s' "$e" | jq -r .data.pending_secret)
+late_id=$(harbor_robot 'robot$late' | jq -r .id)
+sim_reset harbor
+run_berth apply -f "$CFG"
+is 0 "$RC" "the next apply exits 0" || show_berth
+like 'late.*secret finished' "$OUT" "it finishes the stored pending secret"
+e=$(kv2_entry harbor/late-robot-account)
+[ "$(printf '%s' "$e" | jq -r .data.secret)" = "$late_pending" ] && tap_ok "the active secret is the pending one" ||
+	tap_fail "the active secret is the pending one"
+is "$late_id 0" "$(harbor_robot 'robot$late' | jq -r .id) $(requests harbor POST)" "same robot, none created"
+is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$e")" "the stored secret is accepted"
+check "no secret or token in berth's output" no_leak "$pending" "$late_pending" "$VAULT_ROOT"
 tap_done
