@@ -5,7 +5,8 @@
 #   {"auths": {"<registry>": {"auth": "{{ printf "%s:%s" (.data | fromYaml).name (.data | fromYaml).secret | b64enc }}"}}}
 # The test evaluates that one expression over the entry read from Vault's API
 # and pushes an image with skopeo to a real registry that trusts the simulated
-# Harbor's token service - before and after berth rotates the secret.
+# Harbor's token service - before and after berth rotates the secret. berth's
+# own rendered ExternalSecret is checked the same way.
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib/tap.sh
 source tests/lib/sim.sh
@@ -75,6 +76,8 @@ like '^sha256:[0-9a-f]{64}$' "$(registry_manifest_digest library/berth-vault v1)
 run_berth rotate -f "$CFG" --now
 is 0 "$RC" "berth rotate --now exits 0" || show_berth
 data2=$(eso_data)
+check "no secret or token in berth rotate's output" no_leak "$(printf '%s' "$data" | jq -r .secret)" \
+	"$(printf '%s' "$data2" | jq -r .secret)" "$VAULT_ROOT"
 [ "$(printf '%s' "$data" | jq -r .secret)" != "$(printf '%s' "$data2" | jq -r .secret)" ] &&
 	tap_ok "the rotation stored a new secret" || tap_fail "the rotation stored a new secret"
 is '["name","registry","secret"]' "$(printf '%s' "$data2" | jq -c keys)" "the entry keeps the seed's layout after rotation"
@@ -90,6 +93,35 @@ if push_image "$TEST_TMP/config-1.json" library/berth-vault:old; then
 else
 	tap_ok "the config.json rendered before the rotation no longer pushes"
 fi
-check "no secret or token in berth's output" no_leak "$(printf '%s' "$data" | jq -r .secret)" \
+# berth's own ExternalSecret (berth render --format externalsecret): its template
+# over the properties it names (name, secret of the same entry) pushes as well.
+run_berth render -f "$CFG" tekton --format externalsecret
+is 0 "$RC" "berth render --format externalsecret exits 0" || show_berth
+es=$(printf '%s' "$OUT" | jq -c '.items[] | select(.kind == "ExternalSecret")')
+is 'harbor/tekton-robot-account name,harbor/tekton-robot-account secret' \
+	"$(printf '%s' "$es" | jq -r '[.spec.data[] | "\(.remoteRef.key) \(.remoteRef.property)"] | join(",")')" \
+	"it reads name and secret from berth's entry"
+printf '%s' "$es" | jq -r '.spec.target.template.data[".dockerconfigjson"]' >"$TEST_TMP/es-template"
+printf '%s' "$data2" | python3 -c '
+import base64, json, sys
+d = json.loads(sys.stdin.read())
+t = open(sys.argv[1]).read()
+auth = base64.b64encode(("%s:%s" % (d["name"], d["secret"])).encode()).decode()
+t = t.replace("{{ printf `%s:%s` .name .secret | b64enc }}", auth)
+t = t.replace("{{ .name }}", d["name"]).replace("{{ .secret }}", d["secret"])
+if "{{" in t:
+    sys.exit("unevaluated template expression left")
+json.loads(t)
+open(sys.argv[2], "w").write(t)' "$TEST_TMP/es-template" "$TEST_TMP/config-3.json"
+is 0 "$?" "its template evaluates to JSON with the stored entry"
+chmod 600 "$TEST_TMP/config-3.json" 2>/dev/null
+is "$REGISTRY_HOST" "$(jq -r '.auths | keys[0]' "$TEST_TMP/config-3.json")" "keyed by the registry host"
+if push_image "$TEST_TMP/config-3.json" library/berth-vault:v3; then
+	tap_ok "the config.json from berth's ExternalSecret pushes library/berth-vault:v3"
+else
+	tap_fail "the config.json from berth's ExternalSecret pushes library/berth-vault:v3"
+	diag "$(tail -5 "$TEST_TMP/push.log")"
+fi
+check "no secret or token in berth render's output" no_leak "$(printf '%s' "$data" | jq -r .secret)" \
 	"$(printf '%s' "$data2" | jq -r .secret)" "$VAULT_ROOT"
 tap_done
