@@ -5,8 +5,11 @@
  * One login per run (token lookup, Kubernetes or AppRole), the token kept
  * as a secret header. Before each request the token's remaining TTL is
  * checked: under a third of its lease it is renewed, and when renewal is
- * refused berth logs in again (Kubernetes, AppRole). A 403 "invalid token"
- * in the middle of a run triggers one re-login and one retry.
+ * refused, or capped by the max TTL to a third of the login's lease, berth
+ * logs in again (Kubernetes, AppRole; a static token is used while it
+ * lasts). A 403 "invalid token" in the middle of a run triggers one
+ * re-login and one retry. Before the first write, sys/health must say the
+ * node serves requests (standbys forward them; sealed stops the run).
  *
  * Store entries on KV v2: the data holds the seed's layout (name, secret)
  * plus pending_secret while a change is in flight and registry; berth's
@@ -36,6 +39,7 @@ struct berth_vault {
 	struct berth_http *http;
 	enum berth_vault_auth auth;
 	char *mount;
+	char *namespace;           /* NULL: the root namespace */
 	char *k8s_role, *k8s_mount, *k8s_token_file;
 	char *approle_mount;
 	struct berth_secret *static_token;
@@ -47,6 +51,7 @@ struct berth_vault {
 	bool logged_in;
 	bool renewable;
 	int64_t lease_s;           /* 0: never expires */
+	int64_t login_lease_s;     /* the lease the last login gave */
 	int64_t expires_ms;        /* monotonic; 0: never */
 };
 
@@ -70,8 +75,10 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 	if (ret)
 		goto fail;
 	berth_http_set_header(v->http, "X-Vault-Request", "true");
-	if (cfg->namespace && *cfg->namespace)
+	if (cfg->namespace && *cfg->namespace) {
+		v->namespace = xstrdup(cfg->namespace);
 		berth_http_set_header(v->http, "X-Vault-Namespace", cfg->namespace);
+	}
 	switch (cfg->auth) {
 	case BERTH_VAULT_AUTH_TOKEN:
 		ret = berth_secret_ref_resolve(&v->static_token, &cfg->token, kube, "store.vault.auth.token", err);
@@ -85,7 +92,8 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 		v->approle_mount = xstrdup(cfg->approle_mount ? cfg->approle_mount : "approle");
 		ret = berth_secret_ref_resolve(&v->role_id, &cfg->role_id, kube,
 					       "store.vault.auth.approle.roleId", err);
-		if (!ret)
+		/* No secretId: a role with bind_secret_id=false logs in with its role ID alone. */
+		if (!ret && cfg->secret_id.kind != BERTH_REF_NONE)
 			ret = berth_secret_ref_resolve(&v->secret_id, &cfg->secret_id, kube,
 						       "store.vault.auth.approle.secretId", err);
 		break;
@@ -105,6 +113,7 @@ void berth_vault_free(struct berth_vault *v)
 		return;
 	berth_http_free(v->http);
 	free(v->mount);
+	free(v->namespace);
 	free(v->k8s_role);
 	free(v->k8s_mount);
 	free(v->k8s_token_file);
@@ -150,33 +159,42 @@ static int raw(struct berth_vault *v, const char *method, const char *path, json
 int berth_vault_health(struct berth_vault *v, struct berth_err *err)
 {
 	struct berth_http_resp resp;
+	json_t *root = NULL;
 	int ret;
 
 	berth_http_resp_init(&resp);
-	/* sealedcode/uninitcode as 2xx-free codes we read ourselves; no retries on them. */
-	ret = raw(v, "GET", "/v1/sys/health", NULL, true, -1, "check health", &resp, err);
-	if (!ret) {
-		switch (resp.status) {
-		case 200:
-			break;
-		case 503:
-			ret = berth_err_set(err, BERTH_ESEALED, "vault: %s is sealed",
-					    berth_http_base_url(v->http));
-			break;
-		case 429:
-		case 472:
-		case 473:
-			ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is a standby node (HTTP %ld)",
-					    berth_http_base_url(v->http), resp.status);
-			break;
-		case 501:
+	/*
+	 * Standby and performance standby nodes forward what they cannot serve:
+	 * both are fine. Sealed and uninitialised answer 299 (as Vault's Go
+	 * client asks), so that the HTTP layer does not retry what only an
+	 * operator can fix; the body says which.
+	 */
+	ret = raw(v, "GET", "/v1/sys/health?standbyok=true&perfstandbyok=true"
+		  "&sealedcode=299&uninitcode=299", NULL, true, -1, "check health", &resp, err);
+	if (ret)
+		goto out;
+	switch (resp.status) {
+	case 200:
+		break;
+	case 299:
+		berth_json_parse(&root, resp.body.buf, resp.body.len, "vault health", NULL);
+		if (!berth_json_bool(root, "initialized", true))
 			ret = berth_err_set(err, BERTH_ESERVER, "vault: %s is not initialised",
 					    berth_http_base_url(v->http));
-			break;
-		default:
-			ret = berth_http_fail(v->http, &resp, err, "check health");
-		}
+		else
+			ret = berth_err_set(err, BERTH_ESEALED, "vault: %s is sealed",
+					    berth_http_base_url(v->http));
+		break;
+	case 472:
+		ret = berth_err_set(err, BERTH_ESERVER,
+				    "vault: %s is a disaster-recovery secondary (HTTP 472), which "
+				    "serves no secrets", berth_http_base_url(v->http));
+		break;
+	default:
+		ret = berth_http_fail(v->http, &resp, err, "check health");
 	}
+out:
+	json_decref(root);
 	berth_http_resp_release(&resp);
 	return ret;
 }
@@ -204,8 +222,18 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		ret = raw(v, "GET", "/v1/auth/token/lookup-self", NULL, false, -1, "look up the token", &resp, err);
 		if (ret)
 			goto out;
-		if (resp.status == 403) {
+		if (resp.status == 403 && resp.body.len && strstr(resp.body.buf, "invalid token")) {
 			ret = berth_err_set(err, BERTH_EAUTH, "vault: the token was refused (invalid or expired)");
+			goto out;
+		}
+		if (resp.status == 403) {
+			/* A valid token without the default policy: use it, unrenewed. */
+			berth_log_warn("vault",
+				       "the token may not look itself up (permission denied on "
+				       "auth/token/lookup-self: no default policy?); it will not "
+				       "be renewed");
+			set_lease(v, 0, false);
+			v->login_lease_s = 0;
 			goto out;
 		}
 		if (resp.status != 200) {
@@ -217,6 +245,7 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 			goto out;
 		set_lease(v, berth_json_int(berth_json_obj(root, "data"), "ttl", 0),
 			  berth_json_bool(berth_json_obj(root, "data"), "renewable", false));
+		v->login_lease_s = v->lease_s;
 		goto out;
 	}
 	if (v->auth == BERTH_VAULT_AUTH_KUBERNETES) {
@@ -231,8 +260,10 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		berth_buf_add_urlpaths(&path, v->k8s_mount);
 		berth_buf_addstr(&path, "/login");
 	} else {
-		body = json_pack("{s:s, s:s}", "role_id", berth_secret_reveal(v->role_id, NULL), "secret_id",
-				 berth_secret_reveal(v->secret_id, NULL));
+		body = json_pack("{s:s}", "role_id", berth_secret_reveal(v->role_id, NULL));
+		if (v->secret_id)
+			json_object_set_new(body, "secret_id",
+					    json_string(berth_secret_reveal(v->secret_id, NULL)));
 		berth_buf_addstr(&path, "/v1/auth/");
 		berth_buf_add_urlpaths(&path, v->approle_mount);
 		berth_buf_addstr(&path, "/login");
@@ -259,6 +290,7 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 	token = berth_secret_from_str(tok);
 	berth_http_set_secret_header(v->http, "X-Vault-Token", token);
 	set_lease(v, berth_json_int(auth, "lease_duration", 0), berth_json_bool(auth, "renewable", false));
+	v->login_lease_s = v->lease_s;
 	berth_log_info("vault", "logged in (token ttl %" PRId64 "s)", v->lease_s);
 out:
 	json_decref(body);
@@ -348,8 +380,14 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 			json_t *auth = berth_json_obj(root, "auth");
 			int64_t lease = berth_json_int(auth, "lease_duration", 0);
 
-			/* A renewal capped near zero is as good as refused. */
-			if (lease > 5) {
+			/*
+			 * A renewal capped by the token's max TTL to a third of the
+			 * login's lease or less is as good as refused: log in again
+			 * rather than renew ever more often. A static token takes
+			 * whatever it gets.
+			 */
+			if (lease > 0 &&
+			    (v->auth == BERTH_VAULT_AUTH_TOKEN || lease * 3 > v->login_lease_s)) {
 				set_lease(v, lease, berth_json_bool(auth, "renewable", false));
 				renewed = true;
 				berth_log_info("vault", "renewed the token (ttl %" PRId64 "s)", lease);
@@ -360,6 +398,11 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 		if (!renewed && v->auth != BERTH_VAULT_AUTH_TOKEN) {
 			berth_log_info("vault", "token renewal refused or capped; logging in again");
 			ret = do_login(v, err);
+		} else if (!renewed && v->renewable) {
+			/* A static token has no other way: stop asking, use it while it lasts. */
+			berth_log_warn("vault", "the Vault token could not be renewed; it expires "
+				       "in %" PRId64 "s", (v->expires_ms - berth_mono_ms()) / 1000);
+			v->renewable = false;
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -416,6 +459,17 @@ static void kv_path(struct berth_buf *b, const struct berth_vault *v, const char
 	berth_buf_add_urlpaths(b, path);
 }
 
+/*
+ * Name a store operation for errors: the entry and the Vault path (and
+ * namespace) it touches, which is what a policy must allow.
+ */
+static void op_name(char *op, size_t size, const struct berth_vault *v, const char *verb,
+		    const char *path, const struct berth_buf *vpath)
+{
+	snprintf(op, size, "%s '%s' at %s%s%s", verb, path, vpath->buf + strlen("/v1/"),
+		 v->namespace ? " in namespace " : "", v->namespace ? v->namespace : "");
+}
+
 /* Split an encoded entry into data (seed layout) and custom_metadata (bookkeeping). */
 static void split_entry(json_t *all, json_t **data, json_t **meta)
 {
@@ -437,7 +491,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	struct berth_http_resp resp;
 	struct berth_store_entry *e = NULL;
 	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
-	char op[300];
+	char op[512];
 	int ret;
 
 	*out = NULL;
@@ -446,15 +500,18 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	if (ret)
 		goto out;
 	kv_path(&p, v, v->kv == 2 ? "data" : NULL, path);
-	snprintf(op, sizeof(op), "read '%s'", path);
+	op_name(op, sizeof(op), v, "read", path, &p);
 	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
 	if (ret)
 		goto out;
 	if (resp.status == 404) {
-		/* Three shapes: absent, deleted/destroyed (metadata present), wrong path (warnings). */
-		if (v->kv == 2 && resp.body.len &&
-		    !berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL) &&
-		    berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
+		/*
+		 * Three shapes: absent, deleted/destroyed (metadata present), wrong
+		 * path (warnings: a KV v2 mount read as v1, whatever kvVersion says).
+		 */
+		if (resp.body.len) /* root stays NULL when the body is not JSON */
+			berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL);
+		if (v->kv == 2 && berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
 			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
 			e = berth_store_entry_new();
 			e->state = BERTH_ENTRY_DELETED;
@@ -525,17 +582,25 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 {
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	json_t *merged, *body;
+	json_t *merged, *body, *val;
+	const char *key;
+	void *tmp;
 	char *text;
-	char op[300];
+	char op[512];
 	int ret = 0;
 
-	/* Keep keys others put in custom_metadata; replace ours. */
+	/*
+	 * Keep keys others put in custom_metadata; replace ours, dropping those
+	 * the entry no longer has (a finished berth_pending_slot).
+	 */
 	merged = e->extra ? json_loads(e->extra, 0, NULL) : NULL;
 	if (!json_is_object(merged)) {
 		json_decref(merged);
 		merged = json_object();
 	}
+	json_object_foreach_safe(merged, tmp, key, val)
+		if (berth_starts_with(key, "berth_"))
+			json_object_del(merged, key);
 	json_object_update(merged, meta);
 	text = dump_text(merged);
 	if (e->extra && text && !strcmp(e->extra, text)) {
@@ -545,7 +610,7 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 	}
 	berth_http_resp_init(&resp);
 	kv_path(&p, v, "metadata", path);
-	snprintf(op, sizeof(op), "write metadata of '%s'", path);
+	op_name(op, sizeof(op), v, "write the metadata of", path, &p);
 	body = json_pack("{s:O}", "custom_metadata", merged);
 	ret = vreq(v, "POST", p.buf, body, 1, op, &resp, err);
 	if (!ret && resp.status != 204 && resp.status != 200)
@@ -571,7 +636,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
 	json_t *all = json_object(), *data = NULL, *meta = NULL, *body = NULL, *root = NULL;
-	char op[300];
+	char op[512];
 	int ret;
 
 	berth_http_resp_init(&resp);
@@ -579,7 +644,6 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 	if (ret)
 		goto out;
 	berth_store__encode(e, all);
-	snprintf(op, sizeof(op), "write '%s'", path);
 	if (v->kv == 1) {
 		struct berth_store_entry *cur = NULL;
 		int r = vs_get(s, path, &cur, err);
@@ -597,6 +661,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 		}
 		berth_store_entry_free(cur);
 		kv_path(&p, v, NULL, path);
+		op_name(op, sizeof(op), v, "write", path, &p);
 		ret = vreq(v, "PUT", p.buf, all, 1, op, &resp, err);
 		if (!ret && resp.status != 204 && resp.status != 200)
 			ret = berth_http_fail(v->http, &resp, err, "%s", op);
@@ -612,6 +677,7 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 			goto out;
 	}
 	kv_path(&p, v, "data", path);
+	op_name(op, sizeof(op), v, "write", path, &p);
 	/* Replacing an unreadable entry has no version to compare against. */
 	if (e->version == BERTH_STORE_OVERWRITE)
 		body = json_pack("{s:O}", "data", data);
@@ -653,15 +719,20 @@ static int vs_remove(struct berth_store *s, const char *path, struct berth_err *
 	struct berth_vault *v = vs->v;
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	char op[300];
+	char op[512];
 	int ret;
 
 	berth_http_resp_init(&resp);
+	/* Logged in first: the KV version decides the path. */
+	ret = ensure_token(v, err);
+	if (ret)
+		goto out;
 	kv_path(&p, v, v->kv == 2 ? "metadata" : NULL, path);
-	snprintf(op, sizeof(op), "delete '%s'", path);
+	op_name(op, sizeof(op), v, "delete", path, &p);
 	ret = vreq(v, "DELETE", p.buf, NULL, -1, op, &resp, err);
 	if (!ret && resp.status != 204 && resp.status != 200)
 		ret = berth_http_fail(v->http, &resp, err, "%s", op);
+out:
 	berth_buf_release(&p);
 	berth_http_resp_release(&resp);
 	return ret;

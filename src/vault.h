@@ -27,8 +27,9 @@ void berth_vault_free(struct berth_vault *v);
 void berth_vault_get_stats(const struct berth_vault *v, struct berth_http_stats *out);
 
 /*
- * GET /v1/sys/health: 0 when active and unsealed; BERTH_ESEALED when
- * sealed; BERTH_ESERVER for standby/uninitialised; BERTH_ENET. Network I/O.
+ * GET /v1/sys/health: 0 when unsealed and serving (active, standby or
+ * performance standby: standbys forward); BERTH_ESEALED when sealed;
+ * BERTH_ESERVER when uninitialised or a DR secondary; BERTH_ENET. Network I/O.
  */
 int berth_vault_health(struct berth_vault *v, struct berth_err *err);
 
