@@ -157,17 +157,47 @@ static void mirror_published(struct berth_store_entry *e)
 }
 
 /*
- * The secret of one item, following the nothing-lost protocol: the new
- * secret is stored as pending, set in Harbor, checked when it is a
- * rotation, then stored as active.
+ * The first half of the nothing-lost protocol: a new secret is generated
+ * and stored as pending - before Harbor hears of it, and before a new
+ * robot is even created. *secret is the secret to set (NULL when the item
+ * keeps its secret).
  */
-static int secret_step(const struct run *r, const struct berth_plan_item *it, int64_t id,
-		       struct berth_store_entry *e, struct berth_buf *sum, struct berth_err *err)
+static int secret_prepare(const struct run *r, const struct berth_plan_item *it, struct berth_store_entry *e,
+			  struct berth_secret **secret, struct berth_err *err)
 {
 	const struct berth_want *w = &r->plan->wants[it->want];
-	struct berth_secret *secret = NULL;
+	int ret;
+
+	*secret = NULL;
+	if (it->secret == BERTH_SECRET_FINISH_PENDING) {
+		*secret = berth_secret_dup(e->pending);
+		return 0;
+	}
+	if (it->secret != BERTH_SECRET_SET)
+		return 0;
+	ret = berth_secret_generate(secret, SECRET_LEN, err);
+	if (ret)
+		return ret;
+	berth_secret_free(e->pending);
+	e->pending = berth_secret_dup(*secret);
+	free(e->pending_slot);
+	e->pending_slot = xstrdup_or_null(w->slot);
+	if (!w->slot && it->actual)
+		e->robot_id = it->actual->id;
+	return store_put(r, w->store_path, e, err);
+}
+
+/*
+ * The second half: Harbor takes the secret, a rotation is checked with the
+ * token service, then the store marks the secret active.
+ */
+static int secret_finish(const struct run *r, const struct berth_plan_item *it, int64_t id,
+			 struct berth_store_entry *e, const struct berth_secret *secret, struct berth_buf *sum,
+			 struct berth_err *err)
+{
+	const struct berth_want *w = &r->plan->wants[it->want];
 	int x = berth_slot_index(w->slot);
-	int ret = 0;
+	int ret;
 
 	if (it->secret == BERTH_SECRET_KEEP)
 		return 0;
@@ -185,30 +215,14 @@ static int secret_step(const struct run *r, const struct berth_plan_item *it, in
 			note(sum, "store entry updated (%s)", it->secret_reason);
 		return ret;
 	}
-	if (it->secret == BERTH_SECRET_SET) {
-		ret = berth_secret_generate(&secret, SECRET_LEN, err);
-		if (ret)
-			return ret;
-		berth_secret_free(e->pending);
-		e->pending = berth_secret_dup(secret);
-		free(e->pending_slot);
-		e->pending_slot = xstrdup_or_null(w->slot);
-		if (x < 0 && id)
-			e->robot_id = id;
-		ret = store_put(r, w->store_path, e, err);
-		if (ret)
-			goto out;
-	} else {
-		secret = berth_secret_dup(e->pending);
-	}
 	ret = berth_harbor_robot_set_secret(r->ctx->harbor, id, secret, err);
 	if (ret)
-		goto out;
+		return ret;
 	/* A rotation is checked before anything is retired or published. */
 	if (it->rotation) {
 		ret = credential_works(r, w->login, secret, err);
 		if (ret)
-			goto out;
+			return ret;
 	}
 	if (x >= 0) {
 		free(e->slots[x].name);
@@ -228,12 +242,9 @@ static int secret_step(const struct run *r, const struct berth_plan_item *it, in
 	free(e->pending_slot);
 	e->pending_slot = NULL;
 	ret = store_put(r, w->store_path, e, err);
-	if (ret)
-		goto out;
-	note(sum, "%s%s%ssecret %s (%s)", w->slot ? "slot " : "", w->slot ? w->slot : "", w->slot ? " " : "",
-	     it->secret == BERTH_SECRET_SET ? "set" : "finished", it->secret_reason);
-out:
-	berth_secret_free(secret);
+	if (!ret)
+		note(sum, "%s%s%ssecret %s (%s)", w->slot ? "slot " : "", w->slot ? w->slot : "", w->slot ? " " : "",
+		     it->secret == BERTH_SECRET_SET ? "set" : "finished", it->secret_reason);
 	return ret;
 }
 
@@ -256,20 +267,22 @@ static int apply_group(const struct run *r, size_t first, size_t n, struct berth
 	entry_mark(e, r, w->login);
 	if (w->slot)
 		mirror_published(e);
-	for (size_t i = 0; i < n; i++) {
-		ret = robot_step(r, &items[i], &ids[i], sum, err);
-		if (ret)
-			goto out;
-		res[i].robot_id = ids[i];
-	}
+	/* The slot to be published goes last, so that it is ready when consumers switch. */
 	if (n == 2 && items[0].publish) {
 		order[0] = 1;
 		order[1] = 0;
 	}
 	for (size_t j = 0; j < n; j++) {
-		const struct berth_plan_item *it = &items[order[j]];
+		size_t i = order[j];
+		struct berth_secret *secret = NULL;
 
-		ret = secret_step(r, it, ids[order[j]], e, sum, err);
+		ret = secret_prepare(r, &items[i], e, &secret, err);
+		if (!ret)
+			ret = robot_step(r, &items[i], &ids[i], sum, err);
+		if (!ret)
+			ret = secret_finish(r, &items[i], ids[i], e, secret, sum, err);
+		berth_secret_free(secret);
+		res[i].robot_id = ids[i];
 		if (ret)
 			goto out;
 	}

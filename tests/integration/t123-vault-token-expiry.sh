@@ -75,6 +75,8 @@ sim_fault harbor '{"method":"POST","path":"/api/v2.0/robots","count":1,"delay_ms
 VAULT_TOKEN=$TOKEN run_berth apply -f "$CFG" --concurrency 1
 is 1 "$RC" "a static token that expires mid-run fails the run" || show_berth
 like 'vault: .*(invalid token|expired)' "$ERR" "the error says the Vault token is invalid or expired"
-is 0 "$(requests harbor PATCH)" "no secret is set in Harbor without being stored first"
+e4=$(kv2_entry harbor/r4-robot-account)
+is '' "$(check_vault_accepted '[.data.name, (.data.pending_secret // .data.secret)]' "$e4")" \
+	"the secret Harbor holds for the new robot was stored in Vault first (as pending): nothing lost"
 check "the token does not appear in berth's output" no_leak "$TOKEN"
 tap_done

@@ -65,8 +65,7 @@ VAULT_TOKEN=$RO run_berth apply -f "$CFG"
 is 1 "$RC" "a read-only policy: apply exits 1" || show_berth
 like "vault: write the metadata of 'harbor/pusher-robot-account' at secret/metadata/harbor/pusher-robot-account: HTTP 403: .*permission denied" \
 	"$ERR" "the error names the entry, the Vault path and 'permission denied'"
-is 0 "$(requests harbor PATCH)" "Harbor is never given a secret that was not stored"
-pusher_id=$(harbor_robot 'robot$pusher' | jq -r .id)
+is '0 0' "$(requests harbor PATCH) $(requests harbor POST)" "no robot is created and Harbor is given no secret that was not stored first"
 
 DATA_ONLY=$(vault_token '{"policies":[{"path_prefix":"secret/data/","capabilities":["create","read","update"]},{"path_prefix":"secret/metadata/","capabilities":["read"]}],"ttl_s":600}')
 sim_reset vault
@@ -75,14 +74,15 @@ VAULT_TOKEN=$DATA_ONLY run_berth apply -f "$CFG"
 is 1 "$RC" "a policy allowing data but not metadata writes: apply exits 1" || show_berth
 like "at secret/metadata/harbor/[a-z]+-robot-account: HTTP 403: .*permission denied" "$ERR" \
 	"the error names the metadata path the policy must allow"
-is '0 0' "$(requests harbor PATCH) $(requests harbor POST)" "no secret set in Harbor, no robot created again"
+is '0 0' "$(requests harbor PATCH) $(requests harbor POST)" "no secret set in Harbor, no robot created"
 
 FULL=$(vault_token '{"policies":[{"path_prefix":"secret/","capabilities":["create","read","update","delete","list"]}],"ttl_s":600}')
 sim_reset vault
 sim_reset harbor
 VAULT_TOKEN=$FULL run_berth apply -f "$CFG"
 is 0 "$RC" "with the policy fixed, apply exits 0" || show_berth
-is "0 $pusher_id" "$(requests harbor POST) $(harbor_robot 'robot$pusher' | jq -r .id)" "the robot made before is kept (same id, none created)"
+pusher_id=$(harbor_robot 'robot$pusher' | jq -r .id)
+is 1 "$(requests harbor POST)" "the robot is created once, now that its secret can be stored first"
 a=$(kv2_entry harbor/pusher-robot-account)
 is '' "$(check_vault_accepted '[.data.name, .data.secret]' "$a")" "its stored secret is accepted"
 is "$pusher_id" "$(printf '%s' "$a" | jq -r .custom_metadata.berth_robot_id)" "the entry names its robot id"
