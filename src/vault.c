@@ -418,6 +418,95 @@ static void split_entry(json_t *all, json_t **data, json_t **meta)
 		json_object_set(berth_starts_with(key, "berth_") ? *meta : *data, key, val);
 }
 
+/*
+ * custom_metadata as compact text with sorted keys, in malloc() memory:
+ * json_dumps() would hand out memory of jansson's (wiping) allocator, which
+ * free() in berth_store_entry_free() must not see.
+ */
+static char *metadata_text(const json_t *cm)
+{
+	struct berth_buf b = BERTH_BUF_INIT;
+
+	if (berth_json_dump(&b, cm, JSON_COMPACT | JSON_SORT_KEYS))
+		BERTH_BUG("cannot serialise Vault custom_metadata");
+	return berth_buf_detach(&b, NULL);
+}
+
+/*
+ * Decode the body of a KV read. 200 gives the entry; 404 gives a deleted
+ * entry when KV v2 still holds its metadata, BERTH_ECONFIG when Vault's
+ * warnings say the mount is not the KV version in use, else
+ * BERTH_ENOTFOUND. *out is the caller's.
+ */
+static int decode_read(int kv, const char *mount, const char *path, long status, const char *body,
+		       size_t len, struct berth_store_entry **out, struct berth_err *err)
+{
+	struct berth_store_entry *e = NULL;
+	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
+	char op[300];
+	int ret = 0;
+
+	*out = NULL;
+	snprintf(op, sizeof(op), "read '%s'", path);
+	if (status == 404) {
+		/* Three shapes: absent, deleted/destroyed (metadata present), wrong path (warnings). */
+		if (kv == 2 && len && !berth_json_parse(&root, body, len, "vault 404", NULL) &&
+		    berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
+			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
+			e = berth_store_entry_new();
+			e->state = BERTH_ENTRY_DELETED;
+			e->version = berth_json_int(meta, "version", 0);
+			cm = berth_json_obj(meta, "custom_metadata");
+			if (cm) {
+				ret = berth_store__decode(cm, e, op, err);
+				e->extra = metadata_text(cm);
+			}
+			if (!ret) {
+				*out = e;
+				e = NULL;
+			}
+			goto out;
+		}
+		if (root && json_array_size(berth_json_arr(root, "warnings")) &&
+		    !json_array_size(berth_json_arr(root, "errors"))) {
+			ret = berth_err_set(err, BERTH_ECONFIG,
+					    "vault: mount '%s' is not the KV version berth expected (%s)",
+					    mount, json_string_value(json_array_get(berth_json_arr(root, "warnings"), 0)));
+			goto out;
+		}
+		ret = berth_err_set(err, BERTH_ENOTFOUND, "vault: no entry at '%s'", path);
+		goto out;
+	}
+	ret = berth_json_parse(&root, body, len, op, err);
+	if (ret)
+		goto out;
+	e = berth_store_entry_new();
+	data = berth_json_obj(root, "data");
+	if (kv == 2) {
+		meta = berth_json_obj(data, "metadata");
+		all = berth_json_obj(data, "data") ? json_deep_copy(berth_json_obj(data, "data")) : json_object();
+		cm = berth_json_obj(meta, "custom_metadata");
+		if (cm) {
+			json_object_update(all, cm);
+			e->extra = metadata_text(cm);
+		}
+		e->version = berth_json_int(meta, "version", 0);
+	} else {
+		all = data ? json_incref(data) : json_object();
+		e->version = 1;
+	}
+	ret = berth_store__decode(all, e, op, err);
+	if (ret)
+		goto out;
+	*out = e;
+	e = NULL;
+out:
+	json_decref(all);
+	json_decref(root);
+	berth_store_entry_free(e);
+	return ret;
+}
+
 static int vs_get(struct berth_store *s, const char *path, struct berth_store_entry **out,
 		  struct berth_err *err)
 {
@@ -425,8 +514,6 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	struct berth_vault *v = vs->v;
 	struct berth_buf p = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	struct berth_store_entry *e = NULL;
-	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
 	char op[300];
 	int ret;
 
@@ -440,71 +527,11 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
 	if (ret)
 		goto out;
-	if (resp.status == 404) {
-		/* Three shapes: absent, deleted/destroyed (metadata present), wrong path (warnings). */
-		if (v->kv == 2 && resp.body.len &&
-		    !berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL) &&
-		    berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
-			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
-			e = berth_store_entry_new();
-			e->state = BERTH_ENTRY_DELETED;
-			e->version = berth_json_int(meta, "version", 0);
-			cm = berth_json_obj(meta, "custom_metadata");
-			if (cm) {
-				ret = berth_store__decode(cm, e, op, err);
-				e->extra = json_dumps(cm, JSON_COMPACT | JSON_SORT_KEYS);
-			}
-			if (!ret) {
-				*out = e;
-				e = NULL;
-			}
-			goto out;
-		}
-		if (root && json_array_size(berth_json_arr(root, "warnings")) &&
-		    !json_array_size(berth_json_arr(root, "errors"))) {
-			ret = berth_err_set(err, BERTH_ECONFIG,
-					    "vault: mount '%s' is not the KV version berth expected (%s)",
-					    v->mount, json_string_value(json_array_get(berth_json_arr(root, "warnings"), 0)));
-			goto out;
-		}
-		ret = berth_err_set(err, BERTH_ENOTFOUND, "vault: no entry at '%s'", path);
-		goto out;
-	}
-	if (resp.status != 200) {
+	if (resp.status == 200 || resp.status == 404)
+		ret = decode_read(v->kv, v->mount, path, resp.status, resp.body.buf, resp.body.len, out, err);
+	else
 		ret = berth_http_fail(v->http, &resp, err, "%s", op);
-		goto out;
-	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, op, err);
-	if (ret)
-		goto out;
-	e = berth_store_entry_new();
-	data = berth_json_obj(root, "data");
-	if (v->kv == 2) {
-		meta = berth_json_obj(data, "metadata");
-		all = json_deep_copy(berth_json_obj(data, "data") ? berth_json_obj(data, "data") : json_object());
-		if (!berth_json_obj(data, "data")) {
-			json_decref(all);
-			all = json_object();
-		}
-		cm = berth_json_obj(meta, "custom_metadata");
-		if (cm) {
-			json_object_update(all, cm);
-			e->extra = json_dumps(cm, JSON_COMPACT | JSON_SORT_KEYS);
-		}
-		e->version = berth_json_int(meta, "version", 0);
-	} else {
-		all = json_incref(data ? data : json_object());
-		e->version = 1;
-	}
-	ret = berth_store__decode(all, e, op, err);
-	if (ret)
-		goto out;
-	*out = e;
-	e = NULL;
 out:
-	json_decref(all);
-	json_decref(root);
-	berth_store_entry_free(e);
 	berth_buf_release(&p);
 	berth_http_resp_release(&resp);
 	return ret;
@@ -527,8 +554,8 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 		merged = json_object();
 	}
 	json_object_update(merged, meta);
-	text = json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS);
-	if (e->extra && text && !strcmp(e->extra, text)) {
+	text = metadata_text(merged);
+	if (e->extra && !strcmp(e->extra, text)) {
 		free(text);
 		json_decref(merged);
 		return 0;
@@ -697,4 +724,12 @@ int berth_store_vault_new(struct berth_store **out, const struct berth_vault_con
 struct berth_vault *berth_store_vault_client(struct berth_store *s)
 {
 	return s->ops == &vault_ops ? ((struct vault_store *)s)->v : NULL;
+}
+
+/* ---- for tests and fuzzing ------------------------------------------------- */
+
+int berth_vault__decode_read(struct berth_store_entry **out, int kv, long status, const char *body,
+			     size_t len, struct berth_err *err)
+{
+	return decode_read(kv, "secret", "entry", status, body, len, out, err);
 }
