@@ -168,7 +168,10 @@ static int cmd_render(int argc, char **argv)
 			ret = cli_fail(&err);
 			goto out;
 		}
-		berth_dockercfg_render(&bytes, s->registry, e->name, e->secret);
+		if (berth_dockercfg_render(&bytes, s->registry, e->name, e->secret, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
 		if (!strcmp(format, "secret")) {
 			const char *ns, *name;
 			struct berth_buf b64 = BERTH_BUF_INIT;
