@@ -935,3 +935,20 @@ void berth_kube_lease_release(struct berth_kube_lease *l)
 	free(l->renew_time);
 	memset(l, 0, sizeof(*l));
 }
+
+/* ---- for tests and fuzzing --------------------------------------------------- */
+
+int berth_kube__decode_secret_json(const char *text, size_t len, struct berth_err *err)
+{
+	struct berth_kube_secret s;
+	json_t *root = NULL;
+	int ret;
+
+	ret = berth_json_parse(&root, text, len, "kube Secret", err);
+	if (ret)
+		return ret;
+	ret = decode_secret(root, "default", &s, err);
+	berth_kube_secret_release(&s);
+	json_decref(root);
+	return ret;
+}
