@@ -738,12 +738,14 @@ int berth_kube_secret_value(struct berth_secret **out, struct berth_kube *k, con
 	*out = NULL;
 	ret = berth_kube_secret_get(k, ns, name, &s, err);
 	if (ret)
-		return ret;
+		goto out;
 	v = berth_kube_secret_data(&s, key);
 	if (!v)
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "kube: Secret %s/%s has no key '%s'", ns, name, key);
 	else
 		*out = berth_secret_dup(v);
+out:
+	/* Also after a failed read: a Secret that did not decode may be half filled. */
 	berth_kube_secret_release(&s);
 	return ret;
 }
