@@ -778,6 +778,8 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 			ret = 0;
 		}
 		if (attempt > 0 || !seen) {
+			/* The Secret the create above filled in; the read starts afresh. */
+			berth_kube_secret_release(&ks);
 			ret = berth_kube_secret_get(p->kube, ns, t->name, &ks, err);
 			if (ret == BERTH_ENOTFOUND) {
 				berth_kube_secret_release(&ks);
