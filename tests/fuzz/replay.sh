@@ -3,7 +3,8 @@
 # target): each libFuzzer target of the -Dfuzz=true build replays its
 # committed corpus (tests/fuzz/corpus/NAME) and then fuzzes for a few
 # seconds. A crash, a leak, a timeout or a broken invariant fails the
-# target; the input that did it is kept in BUILD/fuzz-artifacts/.
+# target; the input that did it is kept in BUILD/fuzz-artifacts/. The fuzz
+# build is brought up to date (ninja) first.
 #
 # Environment:
 #   BERTH_FUZZ_BUILD      the fuzz build directory (default: SOURCE/build-fuzz);
@@ -48,7 +49,7 @@ run() {
 		return
 	fi
 	if [ -n "$(find "$src/src" "$src/tests/fuzz" -name '*.[ch]' -newer "$bin" -print -quit)" ]; then
-		echo "not ok $i - $t: $bin is older than the sources; run ninja -C $build" >"$tmp/$t.tap"
+		echo "not ok $i - $t: $bin is older than the sources (ninja -C $build failed?)" >"$tmp/$t.tap"
 		return
 	fi
 	[ -f "$dicts/$t.dict" ] && dict=(-dict="$dicts/$t.dict")
@@ -65,6 +66,12 @@ run() {
 		} >"$tmp/$t.tap"
 	fi
 }
+
+# A fuzz build older than the sources is brought up to date first.
+if ! ninja -C "$build" >"$tmp/ninja.log" 2>&1; then
+	echo "# ninja -C $build failed:"
+	tail -20 "$tmp/ninja.log" | sed 's/^/# /'
+fi
 
 i=0
 for t in "${targets[@]}"; do
