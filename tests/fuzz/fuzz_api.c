@@ -55,6 +55,19 @@ static void write_file(const char *name, const char *text)
 	free(path);
 }
 
+static void remove_files(void)
+{
+	static const char *const names[] = { "token", "namespace", "vault-token", "role-id", "secret-id" };
+
+	for (size_t i = 0; i < BERTH_ARRAY_SIZE(names); i++) {
+		char *path = xasprintf("%s/%s", sa_dir, names[i]);
+
+		unlink(path);
+		free(path);
+	}
+	rmdir(sa_dir);
+}
+
 static void setup_once(void)
 {
 	static char tmpl[] = "/tmp/berth-fuzz-api-XXXXXX";
@@ -63,6 +76,7 @@ static void setup_once(void)
 		return;
 	sa_dir = mkdtemp(tmpl);
 	BERTH_FUZZ_CHECK(sa_dir, "mkdtemp");
+	atexit(remove_files);
 	write_file("token", "sa-token-value\n");
 	write_file("namespace", "berth\n");
 	write_file("vault-token", "hvs.static-token\n");

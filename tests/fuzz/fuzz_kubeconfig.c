@@ -20,6 +20,12 @@
 
 static char *path;
 
+static void remove_file(void)
+{
+	unlink(path);
+	free(path);
+}
+
 /* Collect the credential strings of doc (and count how often each string occurs). */
 static void credentials(const json_t *v, bool hidden, struct berth_buf *secrets, struct berth_buf *all)
 {
@@ -79,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		BERTH_FUZZ_CHECK(fd >= 0, "mkstemp");
 		close(fd);
 		path = xstrdup(tmpl);
+		atexit(remove_file);
 		unsetenv("KUBERNETES_SERVICE_HOST");
 	}
 	f = fopen(path, "w");
