@@ -179,7 +179,10 @@ static int cmd_render(int argc, char **argv)
 			ret = cli_fail(&err);
 			goto out;
 		}
-		berth_dockercfg_render(&bytes, s->registry, e->name, e->secret);
+		if (berth_dockercfg_render(&bytes, s->registry, e->name, e->secret, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
 		if (!strcmp(format, "secret")) {
 			/* Exactly the Secret apply publishes: same labels, annotations and data. */
 			struct berth_kube_secret ks = { 0 };

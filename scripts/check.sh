@@ -9,6 +9,13 @@ status=0
 
 ninja -C "$build" || exit 1
 ninja -C "$asan" || exit 1
+# The fuzz targets (clang, libFuzzer): the 'fuzz' suite of $build replays their
+# corpus and fuzzes each a few seconds; it looks for SOURCE/build-fuzz.
+fuzz="$(dirname "$0")/../build-fuzz"
+if [ ! -f "$fuzz/build.ninja" ]; then
+	CC=clang meson setup "$fuzz" --buildtype=debugoptimized -Dwerror=true -Dfuzz=true -Dtests=disabled >/dev/null || exit 1
+fi
+ninja -C "$fuzz" || exit 1
 
 meson test -C "$build" --print-errorlogs --num-processes 2 || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -17,6 +17,8 @@
 
 #define API "/api/v2.0"
 #define PAGE_SIZE 100
+/* More rows than any Harbor holds: a larger X-Total-Count is a broken or hostile server. */
+#define MAX_TOTAL 1000000
 
 struct berth_harbor {
 	struct berth_http *http;
@@ -129,8 +131,9 @@ int berth_harbor_robot_prefix(struct berth_harbor *h, char **out, struct berth_e
 	berth_http_resp_init(&resp);
 	ret = get_json(h, API "/configurations", "read configurations", &root, &resp, err);
 	if (ret) {
+		/* The code returned is err->code, always. */
 		if (resp.status == 401 || resp.status == 403)
-			ret = BERTH_EFORBIDDEN;
+			ret = err ? (err->code = BERTH_EFORBIDDEN) : BERTH_EFORBIDDEN;
 		goto out;
 	}
 	v = berth_json_str(berth_json_obj(root, "robot_name_prefix"), "value");
@@ -173,6 +176,7 @@ struct paged {
 	page_decode_fn *decode;
 	json_t **pages;        /* pages[i] = array of page i+1 */
 	int64_t total;
+	int failed;            /* a page failed: the others are not fetched (atomic) */
 };
 
 static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *total,
@@ -205,9 +209,17 @@ static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *to
 static int page_job(size_t i, void *payload, struct berth_err *err)
 {
 	struct paged *p = payload;
+	int ret;
 
+	/* One failed page fails the list: do not send the rest. */
+	if (__atomic_load_n(&p->failed, __ATOMIC_RELAXED))
+		return berth_err_set(err, BERTH_ERROR, "harbor: %s: page %zu not read after an earlier failure",
+				     p->op, i + 2);
 	/* Job i fetches page i + 2; page 1 was read first to learn the total. */
-	return fetch_page(p, (int64_t)i + 2, &p->pages[i], NULL, err);
+	ret = fetch_page(p, (int64_t)i + 2, &p->pages[i], NULL, err);
+	if (ret)
+		__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
+	return ret;
 }
 
 static int list_all(struct berth_harbor *h, const char *base, const char *op, page_decode_fn *decode,
@@ -223,6 +235,12 @@ static int list_all(struct berth_harbor *h, const char *base, const char *op, pa
 	ret = fetch_page(&p, 1, &first, &p.total, err);
 	if (ret)
 		goto out;
+	/* The total sets how many pages are fetched: check it against what page 1 holds. */
+	if (p.total > MAX_TOTAL || (p.total > PAGE_SIZE && json_array_size(first) != PAGE_SIZE)) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: X-Total-Count %" PRId64 " does not fit "
+				    "page 1 of %zu items", op, p.total, json_array_size(first));
+		goto out;
+	}
 	if (p.total > PAGE_SIZE) {
 		npages = (size_t)((p.total + PAGE_SIZE - 1) / PAGE_SIZE) - 1;
 		p.pages = xcalloc(npages, sizeof(*p.pages));

@@ -1040,7 +1040,9 @@ void berth_http_server_message(struct berth_buf *out, const char *body, size_t l
 	for (i = start; i < out->len; i++)
 		if ((unsigned char)out->buf[i] < 0x20)
 			out->buf[i] = ' ';
-	berth_buf_rtrim(out);
+	/* Trim what was appended only: the caller's text before it stays as it was. */
+	while (out->len > start && out->buf[out->len - 1] == ' ')
+		out->buf[--out->len] = '\0';
 }
 
 int berth_http_fail(const struct berth_http *h, const struct berth_http_resp *resp,

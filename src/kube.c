@@ -799,12 +799,14 @@ int berth_kube_secret_value(struct berth_secret **out, struct berth_kube *k, con
 	*out = NULL;
 	ret = berth_kube_secret_get(k, ns, name, &s, err);
 	if (ret)
-		return ret;
+		goto out;
 	v = berth_kube_secret_data(&s, key);
 	if (!v)
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "kube: Secret %s/%s has no key '%s'", ns, name, key);
 	else
 		*out = berth_secret_dup(v);
+out:
+	/* Also after a failed read: a Secret that did not decode may be half filled. */
 	berth_kube_secret_release(&s);
 	return ret;
 }
@@ -1027,4 +1029,21 @@ void berth_kube_lease_release(struct berth_kube_lease *l)
 	free(l->acquire_time);
 	free(l->renew_time);
 	memset(l, 0, sizeof(*l));
+}
+
+/* ---- for tests and fuzzing --------------------------------------------------- */
+
+int berth_kube__decode_secret_json(const char *text, size_t len, struct berth_err *err)
+{
+	struct berth_kube_secret s;
+	json_t *root = NULL;
+	int ret;
+
+	ret = berth_json_parse(&root, text, len, "kube Secret", err);
+	if (ret)
+		return ret;
+	ret = decode_secret(root, "default", &s, err);
+	berth_kube_secret_release(&s);
+	json_decref(root);
+	return ret;
 }

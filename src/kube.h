@@ -137,4 +137,11 @@ int berth_kube_lease_create(struct berth_kube *k, struct berth_kube_lease *l, st
 int berth_kube_lease_update(struct berth_kube *k, struct berth_kube_lease *l, struct berth_err *err);
 void berth_kube_lease_release(struct berth_kube_lease *l);
 
+/*
+ * For tests and fuzzing: parse text as JSON and decode it as a Secret read
+ * from namespace "default", freeing everything. Returns 0, or BERTH_EPROTO
+ * as a Secret read would. No I/O.
+ */
+int berth_kube__decode_secret_json(const char *text, size_t len, struct berth_err *err);
+
 #endif

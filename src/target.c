@@ -121,14 +121,54 @@ static json_t *auth_entry(const char *user, const struct berth_secret *secret)
 	return o;
 }
 
-void berth_dockercfg_render(struct berth_buf *out, const char *registry, const char *user,
-			    const struct berth_secret *secret)
+static bool is_utf8(const char *s, size_t len)
 {
-	json_t *root = json_pack("{s:{s:o}}", "auths", registry, auth_entry(user, secret));
+	json_t *j = json_stringn(s, len); /* jansson checks the encoding */
 
+	json_decref(j);
+	return j != NULL;
+}
+
+/*
+ * What a config.json entry can carry. JSON text is UTF-8; docker splits
+ * auth at the first ':', drops NULs from the password and refuses the whole
+ * file when the user is empty - so such a credential would read back as
+ * another one, or break every other registry of the file.
+ */
+static int check_credential(const char *registry, const char *user, const struct berth_secret *secret,
+			    struct berth_err *err)
+{
+	size_t len;
+	const char *s = berth_secret_reveal(secret, &len);
+
+	if (!is_utf8(registry, strlen(registry)))
+		return berth_err_set(err, BERTH_EINVALID, "config.json: the registry name is not UTF-8");
+	if (!*user || !is_utf8(user, strlen(user)))
+		return berth_err_set(err, BERTH_EINVALID, "config.json: the user name for '%s' is %s", registry,
+				     *user ? "not UTF-8" : "empty");
+	if (strchr(user, ':'))
+		return berth_err_set(err, BERTH_EINVALID,
+				     "config.json: user '%s' holds ':', which docker would read as the secret",
+				     user);
+	if (memchr(s, '\0', len) || !is_utf8(s, len))
+		return berth_err_set(err, BERTH_EINVALID,
+				     "config.json: the secret of '%s' holds a NUL byte or is not UTF-8", user);
+	return 0;
+}
+
+int berth_dockercfg_render(struct berth_buf *out, const char *registry, const char *user,
+			   const struct berth_secret *secret, struct berth_err *err)
+{
+	json_t *root;
+	int ret = check_credential(registry, user, secret, err);
+
+	if (ret)
+		return ret;
+	root = json_pack("{s:{s:o}}", "auths", registry, auth_entry(user, secret));
 	if (berth_json_dump(out, root, JSON_COMPACT | JSON_SORT_KEYS))
 		BERTH_BUG("cannot render config.json");
 	json_decref(root);
+	return 0;
 }
 
 /*
@@ -170,8 +210,10 @@ int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t le
 			  struct berth_err *err)
 {
 	json_t *root = NULL, *auths;
-	int ret;
+	int ret = check_credential(registry, user, secret, err);
 
+	if (ret)
+		return ret;
 	ret = dockercfg_parse(&root, existing, len, err);
 	if (ret)
 		return ret;
@@ -250,12 +292,13 @@ int berth_dockercfg_lookup(const char *text, size_t len, const char *registry, c
 		}
 		*user = xstrndup(dec.buf, (size_t)(colon - dec.buf));
 		*secret = berth_secret_new(colon + 1, dec.len - (size_t)(colon - dec.buf) - 1);
-	} else if (berth_json_str(entry, "username") && berth_json_str(entry, "password")) {
+	} else if (berth_json_str(entry, "username") && *berth_json_str(entry, "username") &&
+		   berth_json_str(entry, "password")) {
 		*user = xstrdup(berth_json_str(entry, "username"));
 		*secret = berth_secret_from_str(berth_json_str(entry, "password"));
 	} else {
-		ret = berth_err_set(err, BERTH_EPROTO, "config.json: '%s' has neither auth nor username/password",
-				    registry);
+		ret = berth_err_set(err, BERTH_EPROTO,
+				    "config.json: '%s' has neither auth nor a username and password", registry);
 	}
 out:
 	berth_buf_wipe(&dec);
@@ -568,6 +611,7 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 	const struct berth_robot_config *rc = w->cfg;
 	const struct want_targets *wt;
 	struct berth_buf want = BERTH_BUF_INIT;
+	struct berth_err bad = BERTH_ERR_INIT;
 	char *tekton = xasprintf("https://%s", registry);
 
 	(void)cfg;
@@ -577,7 +621,7 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 		k--;
 	wt = &s->per_want[k];
 	if (secret)
-		berth_dockercfg_render(&want, registry, w->login, secret);
+		berth_dockercfg_render(&want, registry, w->login, secret, &bad);
 	if (wt->error)
 		add_action(actions, n, BERTH_TARGET_UPDATE, false, "?", "?", NULL, wt->error);
 	for (size_t i = 0; i < wt->n; i++) {
@@ -588,6 +632,8 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 
 		if (ns && ns->error)
 			add_action(actions, n, BERTH_TARGET_UPDATE, false, r->ns, r->t->name, NULL, ns->error);
+		else if (bad.code)
+			add_action(actions, n, BERTH_TARGET_ERROR, false, r->ns, r->t->name, NULL, bad.msg);
 		else if (!ks)
 			add_action(actions, n, BERTH_TARGET_CREATE, false, r->ns, r->t->name, NULL, NULL);
 		else if (!secret)
@@ -604,9 +650,9 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 		struct berth_secret *have = NULL;
 		struct berth_err e = BERTH_ERR_INIT;
 
-		if (!fs || fs->error) {
+		if (!fs || fs->error || bad.code) {
 			add_action(actions, n, BERTH_TARGET_ERROR, true, NULL, NULL, rc->files[f].path,
-				   fs ? fs->error : "not read");
+				   bad.code ? bad.msg : fs ? fs->error : "not read");
 			continue;
 		}
 		if (!fs->exists) {
@@ -821,6 +867,8 @@ static int publish_secret(struct berth_publisher *p, const struct berth_want *w,
 			ret = 0;
 		}
 		if (attempt > 0 || !seen) {
+			/* The Secret the create above filled in; the read starts afresh. */
+			berth_kube_secret_release(&ks);
 			ret = berth_kube_secret_get(p->kube, ns, t->name, &ks, err);
 			if (ret == BERTH_ENOTFOUND) {
 				berth_kube_secret_release(&ks);
@@ -942,7 +990,9 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 		return berth_err_set(err, BERTH_ERROR, "no active secret to publish for '%s'", w->login);
 	while (k > 0 && s->wants[k - 1].cfg == w->cfg)
 		k--;
-	berth_dockercfg_render(&bytes, p->registry, w->login, secret);
+	first = berth_dockercfg_render(&bytes, p->registry, w->login, secret, err);
+	if (first)
+		return first;
 	if (s->per_want[k].error && !first)
 		first = berth_err_set(err, BERTH_ERROR, "%s", s->per_want[k].error);
 	for (size_t i = 0; i < s->per_want[k].n; i++) {

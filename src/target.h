@@ -120,14 +120,18 @@ int berth_publish_prune(struct berth_publisher *p, const struct berth_plan *plan
 /*
  * The docker config.json bytes for one registry credential:
  * {"auths":{REGISTRY:{"auth":base64(user:secret),"password":...,"username":...}}},
- * compact with sorted keys. Appends to out (wipe it after use).
+ * compact with sorted keys. Appends to out (wipe it after use). Returns 0,
+ * or BERTH_EINVALID (nothing appended) for a credential config.json cannot
+ * carry: an empty user, a user holding ':', text that is not UTF-8, a NUL
+ * byte in the secret.
  */
-void berth_dockercfg_render(struct berth_buf *out, const char *registry, const char *user,
-			    const struct berth_secret *secret);
+int berth_dockercfg_render(struct berth_buf *out, const char *registry, const char *user,
+			   const struct berth_secret *secret, struct berth_err *err);
 /*
  * Merge one registry's credential into an existing config.json text (may be
- * empty), keeping every other key and registry. Returns 0, or BERTH_EPROTO
- * when the existing text is not a JSON object. Appends the result to out.
+ * empty), keeping every other key and registry. Returns 0, BERTH_EINVALID
+ * as berth_dockercfg_render(), or BERTH_EPROTO when the existing text is
+ * not a JSON object. Appends the result to out.
  */
 int berth_dockercfg_merge(struct berth_buf *out, const char *existing, size_t len, const char *registry,
 			  const char *user, const struct berth_secret *secret, struct berth_err *err);

@@ -99,8 +99,13 @@ void berth_format_time(time_t t, char *out, size_t n)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, n, "%s", "");
+		return;
+	}
+	/* Four year digits, always: strftime's %Y writes year 52 as "52", which no RFC 3339 parser reads. */
+	snprintf(out, n, "%04ld-%02d-%02dT%02d:%02d:%02dZ", (long)tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* n decimal digits at s as a number, or -1. */

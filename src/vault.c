@@ -482,36 +482,28 @@ static void split_entry(json_t *all, json_t **data, json_t **meta)
 		json_object_set(berth_starts_with(key, "berth_") ? *meta : *data, key, val);
 }
 
-static int vs_get(struct berth_store *s, const char *path, struct berth_store_entry **out,
-		  struct berth_err *err)
+/*
+ * Decode the body of a KV read. 200 gives the entry; 404 gives a deleted
+ * entry when KV v2 still holds its metadata, BERTH_ECONFIG when Vault's
+ * warnings say the mount is not the KV version in use, else
+ * BERTH_ENOTFOUND. *out is the caller's.
+ */
+static int decode_read(int kv, const char *mount, const char *path, const char *op, long status,
+		       const char *body, size_t len, struct berth_store_entry **out, struct berth_err *err)
 {
-	struct vault_store *vs = (struct vault_store *)s;
-	struct berth_vault *v = vs->v;
-	struct berth_buf p = BERTH_BUF_INIT;
-	struct berth_http_resp resp;
 	struct berth_store_entry *e = NULL;
 	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
-	char op[512];
-	int ret;
+	int ret = 0;
 
 	*out = NULL;
-	berth_http_resp_init(&resp);
-	ret = ensure_token(v, err);
-	if (ret)
-		goto out;
-	kv_path(&p, v, v->kv == 2 ? "data" : NULL, path);
-	op_name(op, sizeof(op), v, "read", path, &p);
-	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
-	if (ret)
-		goto out;
-	if (resp.status == 404) {
+	if (status == 404) {
 		/*
 		 * Three shapes: absent, deleted/destroyed (metadata present), wrong
 		 * path (warnings: a KV v2 mount read as v1, whatever kvVersion says).
 		 */
-		if (resp.body.len) /* root stays NULL when the body is not JSON */
-			berth_json_parse(&root, resp.body.buf, resp.body.len, "vault 404", NULL);
-		if (v->kv == 2 && berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
+		if (len) /* root stays NULL when the body is not JSON */
+			berth_json_parse(&root, body, len, "vault 404", NULL);
+		if (kv == 2 && berth_json_obj(berth_json_obj(root, "data"), "metadata")) {
 			meta = berth_json_obj(berth_json_obj(root, "data"), "metadata");
 			e = berth_store_entry_new();
 			e->state = BERTH_ENTRY_DELETED;
@@ -531,28 +523,20 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 		    !json_array_size(berth_json_arr(root, "errors"))) {
 			ret = berth_err_set(err, BERTH_ECONFIG,
 					    "vault: mount '%s' is not the KV version berth expected (%s)",
-					    v->mount, json_string_value(json_array_get(berth_json_arr(root, "warnings"), 0)));
+					    mount, json_string_value(json_array_get(berth_json_arr(root, "warnings"), 0)));
 			goto out;
 		}
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "vault: no entry at '%s'", path);
 		goto out;
 	}
-	if (resp.status != 200) {
-		ret = berth_http_fail(v->http, &resp, err, "%s", op);
-		goto out;
-	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, op, err);
+	ret = berth_json_parse(&root, body, len, op, err);
 	if (ret)
 		goto out;
 	e = berth_store_entry_new();
 	data = berth_json_obj(root, "data");
-	if (v->kv == 2) {
+	if (kv == 2) {
 		meta = berth_json_obj(data, "metadata");
-		all = json_deep_copy(berth_json_obj(data, "data") ? berth_json_obj(data, "data") : json_object());
-		if (!berth_json_obj(data, "data")) {
-			json_decref(all);
-			all = json_object();
-		}
+		all = berth_json_obj(data, "data") ? json_deep_copy(berth_json_obj(data, "data")) : json_object();
 		cm = berth_json_obj(meta, "custom_metadata");
 		if (cm) {
 			json_object_update(all, cm);
@@ -560,7 +544,7 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 		}
 		e->version = berth_json_int(meta, "version", 0);
 	} else {
-		all = json_incref(data ? data : json_object());
+		all = data ? json_incref(data) : json_object();
 		e->version = 1;
 	}
 	ret = berth_store__decode(all, e, op, err);
@@ -572,6 +556,34 @@ out:
 	json_decref(all);
 	json_decref(root);
 	berth_store_entry_free(e);
+	return ret;
+}
+
+static int vs_get(struct berth_store *s, const char *path, struct berth_store_entry **out,
+		  struct berth_err *err)
+{
+	struct vault_store *vs = (struct vault_store *)s;
+	struct berth_vault *v = vs->v;
+	struct berth_buf p = BERTH_BUF_INIT;
+	struct berth_http_resp resp;
+	char op[512];
+	int ret;
+
+	*out = NULL;
+	berth_http_resp_init(&resp);
+	ret = ensure_token(v, err);
+	if (ret)
+		goto out;
+	kv_path(&p, v, v->kv == 2 ? "data" : NULL, path);
+	op_name(op, sizeof(op), v, "read", path, &p);
+	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
+	if (ret)
+		goto out;
+	if (resp.status == 200 || resp.status == 404)
+		ret = decode_read(v->kv, v->mount, path, op, resp.status, resp.body.buf, resp.body.len, out, err);
+	else
+		ret = berth_http_fail(v->http, &resp, err, "%s", op);
+out:
 	berth_buf_release(&p);
 	berth_http_resp_release(&resp);
 	return ret;
@@ -603,7 +615,7 @@ static int write_custom_metadata(struct berth_vault *v, const char *path, json_t
 			json_object_del(merged, key);
 	json_object_update(merged, meta);
 	text = dump_text(merged);
-	if (e->extra && text && !strcmp(e->extra, text)) {
+	if (e->extra && !strcmp(e->extra, text)) {
 		free(text);
 		json_decref(merged);
 		return 0;
@@ -782,4 +794,12 @@ int berth_store_vault_new(struct berth_store **out, const struct berth_vault_con
 struct berth_vault *berth_store_vault_client(struct berth_store *s)
 {
 	return s->ops == &vault_ops ? ((struct vault_store *)s)->v : NULL;
+}
+
+/* ---- for tests and fuzzing ------------------------------------------------- */
+
+int berth_vault__decode_read(struct berth_store_entry **out, int kv, long status, const char *body,
+			     size_t len, struct berth_err *err)
+{
+	return decode_read(kv, "secret", "entry", "read 'entry'", status, body, len, out, err);
 }

@@ -7,12 +7,14 @@
 #define BERTH_VAULT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct berth_err;
 struct berth_http_stats;
 struct berth_kube;
 struct berth_store;
+struct berth_store_entry;
 struct berth_vault;
 struct berth_vault_config;
 
@@ -57,5 +59,14 @@ struct berth_vault *berth_store_vault_client(struct berth_store *s);
  */
 int berth_store_kube_new(struct berth_store **out, struct berth_kube *kube, const char *ns,
 			 const char *owner, struct berth_err *err);
+
+/*
+ * For tests and fuzzing: decode the body of a KV read of mount 'secret'
+ * as vs_get does after the request, for KV version kv (1 or 2) and HTTP
+ * status 200 or 404. Same results as a store read: 0 with *out (the
+ * caller's), BERTH_ENOTFOUND, BERTH_ECONFIG or BERTH_EPROTO. No I/O.
+ */
+int berth_vault__decode_read(struct berth_store_entry **out, int kv, long status, const char *body,
+			     size_t len, struct berth_err *err);
 
 #endif

@@ -1544,6 +1544,22 @@ static void test_http_trace_leaks_no_secret(void **state)
 	berth_http_free(h2);
 }
 
+/* The server's message is appended: the caller's text before it is kept, trailing spaces and all (fuzz_http_error). */
+static void test_http_server_message_appends(void **state)
+{
+	static const char none[] = "{\"errors\":[]}";
+	static const char one[] = "{\"errors\":[\"1 error occurred:\\n\\t* denied\\n\\n\"]}";
+	struct berth_buf b = BERTH_BUF_INIT;
+
+	(void)state;
+	berth_buf_addstr(&b, "before: ");
+	berth_http_server_message(&b, none, strlen(none));
+	assert_string_equal(b.buf, "before: ");
+	berth_http_server_message(&b, one, strlen(one));
+	assert_string_equal(b.buf, "before: denied");
+	berth_buf_release(&b);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, reset_api)
 
 int main(void)
@@ -1575,6 +1591,7 @@ int main(void)
 		T(test_http_no_cookie_engine),
 		T(test_http_redact_header),
 		T(test_http_redact_body),
+		T(test_http_server_message_appends),
 		T(test_http_trace_leaks_no_secret),
 	};
 

@@ -221,6 +221,11 @@ static void test_format_time(void **state)
 	assert_string_equal(out, "2026-01-05T10:00:00Z");
 	berth_format_time(1709164800, out, sizeof(out));
 	assert_string_equal(out, "2024-02-29T00:00:00Z");
+	/* Years before 1000 keep four digits (found by fuzz_store_entry). */
+	berth_format_time(-60523164000, out, sizeof(out));
+	assert_string_equal(out, "0052-02-05T10:00:00Z");
+	berth_format_time(-62167219200, out, sizeof(out));
+	assert_string_equal(out, "0000-01-01T00:00:00Z");
 }
 
 static void test_parse_time(void **state)
@@ -295,8 +300,8 @@ static void test_parse_time(void **state)
 		assert_int_equal(t, 12345);
 	}
 	assert_int_equal(berth_parse_time(NULL, &t), -1);
-	/* format and parse are inverse */
-	for (time_t x = 0; x < 4102444800; x += 86400 * 37 + 3661) {
+	/* format and parse are inverse, from year 0 to 2099 */
+	for (time_t x = -62167219200; x < 4102444800; x += 86400 * 37 + 3661) {
 		berth_format_time(x, out, sizeof(out));
 		assert_int_equal(berth_parse_time(out, &t), 0);
 		assert_true(t == x);
