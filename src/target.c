@@ -286,6 +286,11 @@ struct read_job {
 	char *selector;
 };
 
+static int cmp_secret_name(const void *a, const void *b)
+{
+	return strcmp(((const struct berth_kube_secret *)a)->name, ((const struct berth_kube_secret *)b)->name);
+}
+
 static int ns_job(size_t i, void *payload, struct berth_err *err)
 {
 	struct read_job *j = payload;
@@ -298,6 +303,9 @@ static int ns_job(size_t i, void *payload, struct berth_err *err)
 		ns->error = xstrdup(e.msg);
 		berth_log_warn("kube", "%s", e.msg);
 	}
+	/* Names are unique in a namespace: sorted, find_secret() is a binary search. */
+	if (ns->secrets.n > 1)
+		qsort(ns->secrets.v, ns->secrets.n, sizeof(*ns->secrets.v), cmp_secret_name);
 	return 0;
 }
 
@@ -449,12 +457,13 @@ void berth_target_actions_free(struct berth_target_action *a, size_t n)
 	free(a);
 }
 
+/* A Secret of a namespace by name; the list is sorted by name (ns_job). */
 static const struct berth_kube_secret *find_secret(const struct ns_state *ns, const char *name)
 {
-	for (size_t i = 0; i < ns->secrets.n; i++)
-		if (!strcmp(ns->secrets.v[i].name, name))
-			return &ns->secrets.v[i];
-	return NULL;
+	struct berth_kube_secret key = { .name = (char *)name };
+
+	return ns->secrets.n ? bsearch(&key, ns->secrets.v, ns->secrets.n, sizeof(*ns->secrets.v),
+				       cmp_secret_name) : NULL;
 }
 
 static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct berth_buf *want,
@@ -573,26 +582,50 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 	free(tekton);
 }
 
+/* A wanted Secret, (namespace, name), for the orphan search. */
+struct wanted_secret {
+	const char *ns;
+	const char *name;
+};
+
+static int cmp_wanted(const void *a, const void *b)
+{
+	const struct wanted_secret *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
 void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 			  struct berth_target_action **actions, size_t *n)
 {
+	struct wanted_secret *wanted = NULL;
+	size_t nwanted = 0, awanted = 0;
+
 	(void)owner;
+	/* Every target of every want, sorted: each listed Secret is one binary search. */
+	for (size_t k = 0; k < s->nwants; k++)
+		for (size_t t = 0; t < s->per_want[k].n; t++) {
+			BERTH_ALLOC_GROW(wanted, nwanted + 1, awanted);
+			wanted[nwanted].ns = s->per_want[k].v[t].ns;
+			wanted[nwanted].name = s->per_want[k].v[t].t->name;
+			nwanted++;
+		}
+	if (nwanted > 1)
+		qsort(wanted, nwanted, sizeof(*wanted), cmp_wanted);
 	for (size_t i = 0; i < s->nns; i++) {
 		const struct ns_state *ns = &s->ns[i];
 
 		for (size_t j = 0; j < ns->secrets.n; j++) {
 			const struct berth_kube_secret *ks = &ns->secrets.v[j];
-			bool wanted = false;
+			struct wanted_secret key = { .ns = ks->ns, .name = ks->name };
 
-			for (size_t k = 0; k < s->nwants && !wanted; k++)
-				for (size_t t = 0; t < s->per_want[k].n && !wanted; t++)
-					wanted = !strcmp(s->per_want[k].v[t].ns, ks->ns) &&
-						 !strcmp(s->per_want[k].v[t].t->name, ks->name);
-			if (!wanted)
+			if (!nwanted || !bsearch(&key, wanted, nwanted, sizeof(*wanted), cmp_wanted))
 				add_action(actions, n, BERTH_TARGET_DELETE, false, ks->ns, ks->name, NULL,
 					   "no robot publishes to it");
 		}
 	}
+	free(wanted);
 }
 
 static void check_config(const char *text, size_t len, const char *registry, const char *login,
