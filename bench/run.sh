@@ -13,8 +13,9 @@
 # Environment (defaults in brackets):
 #   BENCH_SIZES            robot counts                       [100 1000 10000]
 #   BENCH_LATENCIES        --latency values of the simulator  [0 5]
-#   BENCH_COLD_BASELINE    sizes whose cold run is also measured at
-#                          --concurrency 1 (serial cold runs are long)  [100 1000]
+#   BENCH_COLD_BASELINE    LATENCY:N pairs whose cold run is also measured at
+#                          --concurrency 1 (serial cold runs are long)
+#                                                     [0:100 5:100 5:1000]
 #   BENCH_CALLGRIND        1: count instructions of a warm 1,000 run    [1]
 #   BENCH_OUT              the results file                   [bench/results.md]
 #   BENCH_BUILD            the release build directory        [build-bench]
@@ -25,7 +26,7 @@ BUILD=${BENCH_BUILD:-$ROOT/build-bench}
 OUT=${BENCH_OUT:-$ROOT/bench/results.md}
 SIZES=${BENCH_SIZES:-100 1000 10000}
 LATENCIES=${BENCH_LATENCIES:-0 5}
-COLD_BASELINE=${BENCH_COLD_BASELINE:-100 1000}
+COLD_BASELINE=${BENCH_COLD_BASELINE:-0:100 5:100 5:1000}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 NS_LIST="bench-a bench-b bench-c"
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
@@ -276,7 +277,7 @@ count_instructions() {
 	# Inclusive cost of berth's own functions, below the entry points.
 	callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
 		grep -F "[$BERTH]" |
-		grep -Ev ':(main|cmd_apply|cli_main|worker|run_one|berth_exec_run|_start) ' |
+		grep -Ev ':(main|cmd_apply|cli_main|worker|run_one|berth_exec_run|_start) |\(below main\)' |
 		head -5 | sed -E 's/^ *([0-9,]+) \( *([0-9.]+)%\) +\?\?\?:([^ ]+) .*/\1\t\2\t\3/' >"$WORK/cg.top"
 }
 
@@ -310,7 +311,7 @@ for lat in $LATENCIES; do
 		fi
 		sim_stop
 		case " $COLD_BASELINE " in
-		*" $n "*)
+		*" $lat:$n "*)
 			sim_start "$lat"
 			CFG=$WORK/berth-$n.yaml
 			write_config "$n" "$CFG"
