@@ -17,7 +17,7 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git -C "$ROOT" diff --quiet HEAD -- src sims bench cli 2>/dev/null; then
 	commit="$commit (with uncommitted changes)"
 fi
-cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name:/ && !m { m = $2 } END { print m }')
 
 cat <<EOF
 # Benchmark results

@@ -273,12 +273,14 @@ count_instructions() {
 	valgrind --tool=callgrind --callgrind-out-file="$cg" "$BERTH" apply -f "$CFG" \
 		>"$WORK/cg.stdout" 2>"$WORK/cg.stderr" || die "berth under callgrind failed"
 	grep -q '^Apply: 0 changed' "$WORK/cg.stdout" || die "the callgrind run was not warm"
-	CG_TOTAL=$(callgrind_annotate "$cg" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+	# (awk reads to the end: an early exit would kill the writer with SIGPIPE under pipefail)
+	CG_TOTAL=$(callgrind_annotate "$cg" 2>/dev/null |
+		awk '/PROGRAM TOTALS/ && !t { gsub(",", "", $1); t = $1 } END { print t }')
 	# Inclusive cost of berth's own functions, below the entry points.
 	callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
 		grep -F "[$BERTH]" |
 		grep -Ev ':(main|cmd_apply|cli_main|worker|run_one|berth_exec_run|_start) |\(below main\)' |
-		head -5 | sed -E 's/^ *([0-9,]+) \( *([0-9.]+)%\) +\?\?\?:([^ ]+) .*/\1\t\2\t\3/' >"$WORK/cg.top"
+		awk 'n < 5 { print; n++ }' | sed -E 's/^ *([0-9,]+) \( *([0-9.]+)%\) +\?\?\?:([^ ]+) .*/\1\t\2\t\3/' >"$WORK/cg.top"
 }
 
 # ---- the matrix --------------------------------------------------------------------------
