@@ -452,6 +452,7 @@ int berth_session_apply(struct berth_session *s, const struct berth_plan *plan,
 	};
 
 	berth_publisher_bind(s->publisher, s->targets);
+	berth_publisher_set_concurrency(s->publisher, s->opts.concurrency);
 	return berth_apply(&ctx, plan, report, err);
 }
 

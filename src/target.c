@@ -70,6 +70,7 @@ struct berth_publisher {
 	const struct berth_config *cfg;
 	struct berth_kube *kube;
 	char *registry;
+	int concurrency;             /* > 1: a robot's Secrets are written at the same time */
 	struct berth_target_state *state;
 	pthread_mutex_t file_lock;
 };
@@ -100,6 +101,11 @@ void berth_publisher_free(struct berth_publisher *p)
 void berth_publisher_bind(struct berth_publisher *p, struct berth_target_state *state)
 {
 	p->state = state;
+}
+
+void berth_publisher_set_concurrency(struct berth_publisher *p, int concurrency)
+{
+	p->concurrency = concurrency;
 }
 
 /* ---- docker config.json ------------------------------------------------ */
@@ -859,6 +865,33 @@ out:
 	return ret;
 }
 
+/* One Secret target of a robot being published. */
+struct secret_pub {
+	const struct resolved_secret *r;
+	const struct berth_kube_secret *seen;
+	bool created;
+	int ret;
+	struct berth_err err;
+};
+
+struct pub_job {
+	struct berth_publisher *p;
+	const struct berth_want *w;
+	const struct berth_buf *bytes;
+	struct secret_pub *v;
+};
+
+static int pub_job(size_t i, void *payload, struct berth_err *err)
+{
+	struct pub_job *j = payload;
+	struct secret_pub *sp = &j->v[i];
+
+	(void)err;
+	sp->err = (struct berth_err)BERTH_ERR_INIT;
+	sp->ret = publish_secret(j->p, j->w, sp->r->t, sp->r->ns, sp->seen, j->bytes, &sp->created, &sp->err);
+	return 0;
+}
+
 int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan, size_t item,
 			const struct berth_secret *secret, struct berth_buf *summary, struct berth_err *err)
 {
@@ -866,7 +899,8 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 	const struct berth_want *w = &plan->wants[it->want];
 	const struct berth_target_state *s = p->state;
 	struct berth_buf bytes = BERTH_BUF_INIT;
-	size_t k = it->want;
+	struct pub_job job = { .p = p, .w = w, .bytes = &bytes };
+	size_t k = it->want, n = 0;
 	int first = 0;
 
 	if (!s || (!w->cfg->nsecrets && !w->cfg->nfiles))
@@ -878,36 +912,45 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 	berth_dockercfg_render(&bytes, p->registry, w->login, secret);
 	if (s->per_want[k].error && !first)
 		first = berth_err_set(err, BERTH_ERROR, "%s", s->per_want[k].error);
+	/* The Secrets that differ from what is wanted... */
+	job.v = xcalloc(s->per_want[k].n + 1, sizeof(*job.v));
 	for (size_t i = 0; i < s->per_want[k].n; i++) {
 		const struct resolved_secret *r = &s->per_want[k].v[i];
 		const struct ns_state *ns = find_ns(s, r->ns);
 		const struct berth_kube_secret *seen = ns ? find_secret(ns, r->t->name) : NULL;
 		const char *why = NULL;
-		struct berth_err e = BERTH_ERR_INIT;
-		bool created;
-		int ret;
-
 		char *tekton = r->t->tekton_annotation ? xasprintf("https://%s", p->registry) : NULL;
 		bool ok = seen && secret_up_to_date(seen, &bytes, w->cfg->name, w->login, tekton, &why);
 
 		free(tekton);
 		if (ok)
 			continue;
-		ret = publish_secret(p, w, r->t, r->ns, seen, &bytes, &created, &e);
-		if (ret) {
-			if (!first) {
-				*err = e;
-				first = ret;
-			}
-			if (summary->len)
-				berth_buf_addstr(summary, ", ");
-			berth_buf_addf(summary, "Secret %s/%s FAILED", r->ns, r->t->name);
-			continue;
-		}
+		job.v[n].r = r;
+		job.v[n].seen = seen;
+		n++;
+	}
+	/*
+	 * ... are independent of each other: written at the same time (one
+	 * robot's steps before them stay in order), one at a time with -j 1.
+	 */
+	berth_exec_run(n, p->concurrency > 1 ? (int)n : 1, pub_job, &job, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct secret_pub *sp = &job.v[i];
+
 		if (summary->len)
 			berth_buf_addstr(summary, ", ");
-		berth_buf_addf(summary, "Secret %s/%s %s", r->ns, r->t->name, created ? "created" : "updated");
+		if (sp->ret) {
+			if (!first) {
+				*err = sp->err;
+				first = sp->ret;
+			}
+			berth_buf_addf(summary, "Secret %s/%s FAILED", sp->r->ns, sp->r->t->name);
+			continue;
+		}
+		berth_buf_addf(summary, "Secret %s/%s %s", sp->r->ns, sp->r->t->name,
+			       sp->created ? "created" : "updated");
 	}
+	free(job.v);
 	for (size_t f = 0; f < w->cfg->nfiles; f++) {
 		struct berth_err e = BERTH_ERR_INIT;
 		bool changed;

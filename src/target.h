@@ -91,6 +91,12 @@ void berth_target_check(const struct berth_target_state *s, const char *registry
 			berth_target_check_fn *fn, void *payload);
 
 /*
+ * Up to how many requests one robot's publishing may have in flight: above
+ * 1 its Secrets are written at the same time (default 1, one at a time).
+ */
+void berth_publisher_set_concurrency(struct berth_publisher *p, int concurrency);
+
+/*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
  * target of its robot, writing only what differs. Appends what changed to
  * summary. Returns 0 or the first failure (other targets are still tried).
