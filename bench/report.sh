@@ -28,7 +28,9 @@ what each column means. Do not edit the numbers by hand: run the benchmark again
 - Machine: ${cpu:-unknown CPU}, $(nproc) CPUs, $(uname -sr)
 - Date: $(date -u +%Y-%m-%dT%H:%MZ)
 - Commit: $commit
-- The whole benchmark took ${SECONDS_TOTAL} s.
+- The whole benchmark took ${SECONDS_TOTAL} s. Load average when it ended (1, 5, 15 min):
+  $(cut -d' ' -f1-3 /proc/loadavg) - on a shared machine, other processes' CPU use stretches wall
+  times (compare a row's CPU with its wall time).
 - Setup: berth-sim over TLS on loopback; Vault store (KV v2, token auth); every robot is a system
   robot with one permission and a dockerconfigjson Secret in each of 3 namespaces.
 
