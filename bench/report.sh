@@ -14,7 +14,7 @@ ROWS=$1 CAP=$2 CGTOP=$3 CGTOTAL=$4 SECONDS_TOTAL=$5
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git -C "$ROOT" diff --quiet HEAD -- src sims bench cli 2>/dev/null; then
+if ! git -C "$ROOT" diff --quiet HEAD -- src sims cli bench ':!bench/results.md' 2>/dev/null; then
 	commit="$commit (with uncommitted changes)"
 fi
 cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name:/ && !m { m = $2 } END { print m }')
