@@ -11,6 +11,7 @@
 #include "version.h"
 
 #include <libgen.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -26,6 +27,20 @@ static void harden(void)
 	/* Secrets live in this process: no core dumps, no ptrace by other users. */
 	setrlimit(RLIMIT_CORE, &none);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/*
+ * glibc gives each thread that allocates its own arena (up to 8 per CPU);
+ * berth's worker threads each allocate a little and the arenas' free space
+ * adds up (a warm run of 10,000 robots: 119 MiB peak RSS, 97 MiB with two
+ * arenas). Two arenas keep contention low for eight threads that spend
+ * their time waiting on the network.
+ */
+static void limit_arenas(void)
+{
+#ifdef M_ARENA_MAX
+	mallopt(M_ARENA_MAX, 2);
+#endif
 }
 
 int credhelper_main(int argc, char **argv);
@@ -48,6 +63,7 @@ int main(int argc, char **argv)
 	int i = 1, ret;
 
 	harden();
+	limit_arenas();
 	berth_json_init();
 	berth_http_global_init();
 	{

@@ -794,8 +794,9 @@ void sim_kube_get(struct sim_kube_call *c)
 }
 
 struct item {
-	char *key;      /* name, or namespace/name for lists across namespaces */
-	json_t *obj;    /* borrowed */
+	const char *key; /* name, or namespace/name for lists across namespaces */
+	char *own;       /* key when it had to be built, else NULL (a borrowed table key) */
+	json_t *obj;     /* borrowed */
 };
 
 static int cmp_item(const void *a, const void *b)
@@ -887,9 +888,25 @@ static int parse_selectors(struct sim_kube_call *c, struct sim_kube_selector **l
 	return 0;
 }
 
-/* The matching objects, sorted by key; *n set. Caller frees the keys and the array. */
+/* Is key at or past the continue point? */
+static bool after_start(const char *key, const char *start, bool exclusive)
+{
+	int c;
+
+	if (!start)
+		return true;
+	c = strcmp(key, start);
+	return exclusive ? c > 0 : c >= 0;
+}
+
+/*
+ * The matching objects at or past the continue point, in no order; *n set.
+ * Caller frees with free_items(). The continue point is checked first: the
+ * pages of a long list do not match the objects of earlier pages again.
+ */
 static struct item *collect(struct sim_kube_call *c, const struct sim_kube_selector *ls,
-			    const struct sim_kube_selector *fs, size_t *n)
+			    const struct sim_kube_selector *fs, const char *start, bool exclusive,
+			    size_t *n)
 {
 	struct item *items = NULL;
 	size_t alloc = 0;
@@ -901,34 +918,89 @@ static struct item *collect(struct sim_kube_call *c, const struct sim_kube_selec
 		if (c->ns && c->res->namespaced && strcmp(ns, c->ns))
 			continue;
 		json_object_foreach(table, name, obj) {
-			json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+			bool by_name = c->ns || !c->res->namespaced;
+			char *own = by_name ? NULL : xasprintf("%s/%s", ns, name);
+			const char *key = own ? own : name;
+			json_t *labels;
 
-			if (!sim_kube_selector_match(ls, labels))
+			if (!after_start(key, start, exclusive)) {
+				free(own);
 				continue;
+			}
+			labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+			if (!sim_kube_selector_match(ls, labels)) {
+				free(own);
+				continue;
+			}
 			if (!sim_kube_selector_empty(fs)) {
 				json_t *f = field_labels(c->res, obj);
 				bool ok = sim_kube_selector_match(fs, f);
 
 				json_decref(f);
-				if (!ok)
+				if (!ok) {
+					free(own);
 					continue;
+				}
 			}
 			BERTH_ALLOC_GROW(items, *n + 1, alloc);
-			items[*n].key = c->ns || !c->res->namespaced ? xstrdup(name)
-								     : xasprintf("%s/%s", ns, name);
+			items[*n].key = key;
+			items[*n].own = own;
 			items[*n].obj = obj;
 			(*n)++;
 		}
 	}
-	if (*n)
-		qsort(items, *n, sizeof(*items), cmp_item);
 	return items;
+}
+
+static void swap_items(struct item *a, struct item *b)
+{
+	struct item t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Restore the max-heap order of items[0..k) from position i down. */
+static void sift_down(struct item *items, size_t k, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, big = i;
+
+		if (l < k && cmp_item(&items[l], &items[big]) > 0)
+			big = l;
+		if (r < k && cmp_item(&items[r], &items[big]) > 0)
+			big = r;
+		if (big == i)
+			return;
+		swap_items(&items[i], &items[big]);
+		i = big;
+	}
+}
+
+/*
+ * Put the k smallest of n items, sorted, at the front: a max-heap of k, so a
+ * page of k out of n costs n log k, not n log n.
+ */
+static void smallest_sorted(struct item *items, size_t n, size_t k)
+{
+	if (k < n) {
+		for (size_t i = k / 2; i-- > 0;)
+			sift_down(items, k, i);
+		for (size_t i = k; i < n; i++)
+			if (cmp_item(&items[i], &items[0]) < 0) {
+				swap_items(&items[i], &items[0]);
+				sift_down(items, k, 0);
+			}
+		n = k;
+	}
+	if (n > 1)
+		qsort(items, n, sizeof(*items), cmp_item);
 }
 
 static void free_items(struct item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(items[i].key);
+		free(items[i].own);
 	free(items);
 }
 
@@ -937,7 +1009,7 @@ void sim_kube_list(struct sim_kube_call *c)
 	struct sim_kube_selector *ls = NULL, *fs = NULL;
 	const char *limit_s = sim_param(c->req, "limit"), *cont = sim_param(c->req, "continue");
 	struct item *items = NULL;
-	size_t n = 0, first = 0, last;
+	size_t n = 0, last;
 	long long limit = 0;
 	char *start = NULL, *av = NULL;
 	bool exclusive = false;
@@ -954,15 +1026,11 @@ void sim_kube_list(struct sim_kube_call *c)
 	}
 	if (parse_selectors(c, &ls, &fs))
 		goto out;
-	items = collect(c, ls, fs, &n);
-	if (start) {
-		while (first < n && (exclusive ? strcmp(items[first].key, start) <= 0
-					       : strcmp(items[first].key, start) < 0))
-			first++;
-	}
+	items = collect(c, ls, fs, start, exclusive, &n);
 	last = n;
-	if (limit > 0 && (size_t)limit < n - first)
-		last = first + (size_t)limit;
+	if (limit > 0 && (size_t)limit < n)
+		last = (size_t)limit;
+	smallest_sorted(items, n, last);
 
 	av = sim_kube_api_version(c->res);
 	meta = json_object();
@@ -976,7 +1044,7 @@ void sim_kube_list(struct sim_kube_call *c)
 			json_object_set_new(meta, "remainingItemCount", json_integer((json_int_t)(n - last)));
 	}
 	arr = json_array();
-	for (size_t i = first; i < last; i++)
+	for (size_t i = 0; i < last; i++)
 		json_array_append(arr, items[i].obj);
 	list = json_pack("{s:s, s:s, s:o, s:o}", "kind", c->res->list_kind, "apiVersion", av,
 			 "metadata", meta, "items", arr);
@@ -1106,7 +1174,8 @@ void sim_kube_delete_collection(struct sim_kube_call *c)
 
 	if (parse_selectors(c, &ls, &fs))
 		return;
-	items = collect(c, ls, fs, &n);
+	items = collect(c, ls, fs, NULL, false, &n);
+	smallest_sorted(items, n, n);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const char *name = str(json_object_get(items[i].obj, "metadata"), "name");

@@ -379,7 +379,8 @@ static int group_job(size_t j, void *payload, struct berth_err *err)
 
 		if (ret) {
 			res->outcome = BERTH_OUTCOME_FAILED;
-			res->err = *err;
+			res->err = xmalloc(sizeof(*res->err));
+			*res->err = *err;
 		} else {
 			res->outcome = sum.len ? BERTH_OUTCOME_CHANGED : BERTH_OUTCOME_UNCHANGED;
 		}
@@ -466,6 +467,7 @@ void berth_apply_report_release(struct berth_apply_report *r)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].summary);
+		free(r->items[i].err);
 		berth_secret_free(r->items[i].secret);
 	}
 	free(r->items);
@@ -513,7 +515,8 @@ void berth_apply_report_render(struct berth_buf *out, const struct berth_plan *p
 			continue;
 		}
 		if (res->outcome == BERTH_OUTCOME_FAILED)
-			berth_buf_addf(out, "robot %s (%s): failed: %s%s%s\n", name, login, res->err.msg,
+			berth_buf_addf(out, "robot %s (%s): failed: %s%s%s\n", name, login,
+				       res->err ? res->err->msg : "",
 				       res->summary && *res->summary ? "; done before the failure: " : "",
 				       res->summary ? res->summary : "");
 		else if (res->outcome == BERTH_OUTCOME_CHANGED)

@@ -45,7 +45,7 @@ enum berth_item_outcome {
 struct berth_item_result {
 	enum berth_item_outcome outcome;
 	char *summary;             /* "created (id 12), secret set" */
-	struct berth_err err;      /* when FAILED */
+	struct berth_err *err;     /* when FAILED (owned; a berth_err is 800 bytes, most items never fail) */
 	int64_t robot_id;          /* the robot's id after apply (0 unknown) */
 	struct berth_secret *secret; /* the active secret after apply (for publishing/verify) */
 };

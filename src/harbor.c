@@ -15,6 +15,8 @@
 #include "util.h"
 #include "xalloc.h"
 
+#include <pthread.h>
+
 #define API "/api/v2.0"
 #define PAGE_SIZE 100
 /* More rows than any Harbor holds: a larger X-Total-Count is a broken or hostile server. */
@@ -169,14 +171,25 @@ const struct berth_project *berth_project_find(const struct berth_project_list *
 
 typedef int page_decode_fn(json_t *item, void *list, struct berth_err *err);
 
+/*
+ * A paged list read concurrently. Pages are decoded into the list in page
+ * order as soon as they and all pages before them have arrived, and their
+ * JSON is freed at once: only pages that arrived out of order wait, so
+ * memory stays near one page of JSON whatever the length of the list.
+ */
 struct paged {
 	struct berth_harbor *h;
 	const char *base;      /* path with any filter query, without page params */
 	const char *op;
 	page_decode_fn *decode;
-	json_t **pages;        /* pages[i] = array of page i+1 */
+	void *list;
+	json_t **pages;        /* pages[i] = array of page i+2, until decoded */
+	size_t npages;
 	int64_t total;
 	int failed;            /* a page failed: the others are not fetched (atomic) */
+	pthread_mutex_t lock;  /* guards pages[], next and decode_err */
+	size_t next;           /* the next page to decode */
+	struct berth_err decode_err;
 };
 
 static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *total,
@@ -206,9 +219,36 @@ static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *to
 	return ret;
 }
 
+static int decode_items(struct paged *p, json_t *items, struct berth_err *err)
+{
+	size_t j;
+	json_t *item;
+	int ret;
+
+	json_array_foreach(items, j, item) {
+		ret = p->decode(item, p->list, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Decode every page that is next in order; lock held. */
+static void decode_ready(struct paged *p)
+{
+	while (p->next < p->npages && p->pages[p->next]) {
+		if (!p->decode_err.code)
+			decode_items(p, p->pages[p->next], &p->decode_err);
+		json_decref(p->pages[p->next]);
+		p->pages[p->next] = NULL;
+		p->next++;
+	}
+}
+
 static int page_job(size_t i, void *payload, struct berth_err *err)
 {
 	struct paged *p = payload;
+	json_t *items = NULL;
 	int ret;
 
 	/* One failed page fails the list: do not send the rest. */
@@ -216,62 +256,62 @@ static int page_job(size_t i, void *payload, struct berth_err *err)
 		return berth_err_set(err, BERTH_ERROR, "harbor: %s: page %zu not read after an earlier failure",
 				     p->op, i + 2);
 	/* Job i fetches page i + 2; page 1 was read first to learn the total. */
-	ret = fetch_page(p, (int64_t)i + 2, &p->pages[i], NULL, err);
-	if (ret)
+	ret = fetch_page(p, (int64_t)i + 2, &items, NULL, err);
+	if (ret) {
 		__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
-	return ret;
+		json_decref(items);
+		return ret;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->pages[i] = items;
+	decode_ready(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 static int list_all(struct berth_harbor *h, const char *base, const char *op, page_decode_fn *decode,
 		    void *list, int concurrency, struct berth_err *err)
 {
-	struct paged p = { .h = h, .base = base, .op = op, .decode = decode };
+	struct paged p = { .h = h, .base = base, .op = op, .decode = decode, .list = list,
+			   .decode_err = BERTH_ERR_INIT };
 	json_t *first = NULL;
 	struct berth_err *errs = NULL;
-	size_t npages = 0, i, j;
-	json_t *item;
+	size_t i;
 	int ret;
 
+	pthread_mutex_init(&p.lock, NULL);
 	ret = fetch_page(&p, 1, &first, &p.total, err);
-	if (ret)
-		goto out;
 	/* The total sets how many pages are fetched: check it against what page 1 holds. */
-	if (p.total > MAX_TOTAL || (p.total > PAGE_SIZE && json_array_size(first) != PAGE_SIZE)) {
+	if (!ret && (p.total > MAX_TOTAL || (p.total > PAGE_SIZE && json_array_size(first) != PAGE_SIZE)))
 		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: X-Total-Count %" PRId64 " does not fit "
 				    "page 1 of %zu items", op, p.total, json_array_size(first));
+	if (!ret)
+		ret = decode_items(&p, first, err);
+	json_decref(first);
+	if (ret || p.total <= PAGE_SIZE)
+		goto out;
+	p.npages = (size_t)((p.total + PAGE_SIZE - 1) / PAGE_SIZE) - 1;
+	p.pages = xcalloc(p.npages, sizeof(*p.pages));
+	errs = xcalloc(p.npages, sizeof(*errs));
+	if (berth_exec_run(p.npages, concurrency, page_job, &p, errs)) {
+		for (i = 0; i < p.npages; i++)
+			if (errs[i].code) {
+				*err = errs[i];
+				ret = errs[i].code;
+				break;
+			}
 		goto out;
 	}
-	if (p.total > PAGE_SIZE) {
-		npages = (size_t)((p.total + PAGE_SIZE - 1) / PAGE_SIZE) - 1;
-		p.pages = xcalloc(npages, sizeof(*p.pages));
-		errs = xcalloc(npages, sizeof(*errs));
-		if (berth_exec_run(npages, concurrency, page_job, &p, errs)) {
-			for (i = 0; i < npages; i++)
-				if (errs[i].code) {
-					*err = errs[i];
-					ret = errs[i].code;
-					break;
-				}
-			goto out;
-		}
+	if (p.decode_err.code) {
+		*err = p.decode_err;
+		ret = p.decode_err.code;
 	}
-	json_array_foreach(first, j, item) {
-		ret = decode(item, list, err);
-		if (ret)
-			goto out;
-	}
-	for (i = 0; i < npages; i++)
-		json_array_foreach(p.pages[i], j, item) {
-			ret = decode(item, list, err);
-			if (ret)
-				goto out;
-		}
 out:
-	json_decref(first);
-	for (i = 0; i < npages; i++)
+	for (i = 0; i < p.npages; i++)
 		json_decref(p.pages[i]);
 	free(p.pages);
 	free(errs);
+	pthread_mutex_destroy(&p.lock);
 	return ret;
 }
 

@@ -14,6 +14,11 @@
 #include "xalloc.h"
 
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/opensslv.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <arpa/inet.h>
 
@@ -36,6 +41,7 @@ struct berth_http {
 	int max_retries;
 	long retry_base_ms;
 	long retry_max_ms;
+	X509_STORE *ca_store;          /* trust anchors parsed once (OpenSSL); NULL: libcurl loads them */
 
 	pthread_mutex_t lock;          /* guards everything below */
 	CURL **pool;                   /* idle handles, keep-alive connections */
@@ -131,6 +137,104 @@ out:
 	return ret;
 }
 
+/* ---- trust anchors, parsed once --------------------------------------- */
+
+/*
+ * libcurl builds a new SSL_CTX for every connection and parses the CA file
+ * (or the kubeconfig's CA, or the system bundle) into it again: with a
+ * connection of its own for every non-idempotent write, that was a quarter
+ * of berth's CPU on a cold run. When libcurl uses the OpenSSL that berth
+ * links, berth parses the trust anchors once and gives every connection the
+ * same X509_STORE (CURLOPT_SSL_CTX_FUNCTION): the same certificates and the
+ * same flags as libcurl's own store, and libcurl still verifies the peer and
+ * its host name. In any other case (another TLS library or version, a CA
+ * that does not load) libcurl loads the CA itself as before, with its own
+ * error messages.
+ */
+static bool curl_shares_our_openssl(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	char ours[64];
+
+	snprintf(ours, sizeof(ours), "OpenSSL/%s", OpenSSL_version(OPENSSL_VERSION_STRING));
+	return v && v->ssl_version && !strcmp(v->ssl_version, ours);
+#else
+	return false;
+#endif
+}
+
+/* The PEM certificates of text into st; the number added. */
+static int ca_store_add_pem(X509_STORE *st, const char *text)
+{
+	BIO *b = BIO_new_mem_buf(text, -1);
+	STACK_OF(X509_INFO) *infos = b ? PEM_X509_INFO_read_bio(b, NULL, NULL, NULL) : NULL;
+	int n = 0;
+
+	for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *x = sk_X509_INFO_value(infos, i);
+
+		if (x->x509 && X509_STORE_add_cert(st, x->x509))
+			n++;
+		if (x->crl && X509_STORE_add_crl(st, x->crl))
+			n++;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(b);
+	return n;
+}
+
+/* libcurl's default CA file and directory, as it would load them. */
+static bool ca_store_add_defaults(X509_STORE *st)
+{
+	CURL *c = curl_easy_init();
+	char *file = NULL, *dir = NULL;
+	bool ok;
+
+	if (!c)
+		return false;
+	curl_easy_getinfo(c, CURLINFO_CAINFO, &file);
+	curl_easy_getinfo(c, CURLINFO_CAPATH, &dir);
+	ok = (file || dir) && X509_STORE_load_locations(st, file, dir) == 1;
+	curl_easy_cleanup(c);
+	return ok;
+}
+
+static X509_STORE *ca_store_load(const struct berth_http *h)
+{
+	X509_STORE *st;
+	bool ok;
+
+	if (!curl_shares_our_openssl())
+		return NULL;
+	st = X509_STORE_new();
+	if (!st)
+		return NULL;
+	if (h->ca_pem)
+		ok = ca_store_add_pem(st, h->ca_pem) > 0;
+	else if (h->ca_file)
+		ok = X509_STORE_load_file(st, h->ca_file) == 1;
+	else
+		ok = ca_store_add_defaults(st);
+	/* As libcurl sets on its own store: an intermediate CA may be the anchor. */
+	if (ok)
+		ok = X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN) == 1;
+	ERR_clear_error();
+	if (!ok) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: the connection's SSL_CTX trusts the shared store. */
+static CURLcode use_ca_store(CURL *c, void *ssl_ctx, void *userp)
+{
+	(void)c;
+	SSL_CTX_set1_cert_store(ssl_ctx, userp);
+	return CURLE_OK;
+}
+
 int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, struct berth_err *err)
 {
 	const char *service = o->service ? o->service : "http";
@@ -182,6 +286,8 @@ int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, str
 	if (h->insecure)
 		berth_log_warn(h->service, "TLS verification is OFF for %s (insecureSkipTLSVerify)",
 			       h->base_url);
+	else
+		h->ca_store = ca_store_load(h);
 	*out = h;
 	return 0;
 }
@@ -207,6 +313,7 @@ void berth_http_free(struct berth_http *h)
 	free(h->client_key_file);
 	free(h->client_cert_pem);
 	berth_secret_free(h->client_key_pem);
+	X509_STORE_free(h->ca_store);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -664,7 +771,13 @@ static int set_tls(struct berth_http *h, CURL *c)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
-	if (h->ca_pem) {
+	if (h->ca_store) {
+		/* No CA for libcurl to parse: the shared store replaces its empty one. */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, use_ca_store);
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h->ca_store);
+	} else if (h->ca_pem) {
 		struct curl_blob blob = { .data = h->ca_pem, .len = strlen(h->ca_pem),
 					  .flags = CURL_BLOB_COPY };
 

@@ -289,9 +289,61 @@ static int read_robots(struct berth_session *s, struct berth_err *err)
 	return ret;
 }
 
+/* The store entries of every want, read concurrently. */
+static int read_entries(struct berth_session *s, struct berth_err *err)
+{
+	struct berth_err *errs = xcalloc(s->nwants + 1, sizeof(*errs));
+	int ret = 0;
+
+	if (berth_exec_run(s->nwants, s->opts.concurrency, entry_job, s, errs)) {
+		for (size_t i = 0; i < s->nwants; i++)
+			if (errs[i].code) {
+				*err = errs[i];
+				ret = errs[i].code;
+				break;
+			}
+	}
+	free(errs);
+	if (ret)
+		return berth_err_prefix(err, "read the store");
+	/* Slots share their entry: point the second at a copy of the first. */
+	for (size_t i = 1; i < s->nwants; i++)
+		if (!s->entries[i] && !strcmp(s->wants[i].store_path, s->wants[i - 1].store_path) &&
+		    s->entries[i - 1])
+			s->entries[i] = berth_store_entry_dup(s->entries[i - 1]);
+	return 0;
+}
+
+/*
+ * The three services' state is independent once the wants are known:
+ * Harbor's projects and robots, the store entries and the targets are read
+ * at the same time, each with its own bounded concurrency, so a run waits
+ * for the slowest of them rather than for their sum.
+ */
+enum { READ_HARBOR, READ_STORE, READ_TARGETS, READ_N };
+
+static int read_part(size_t i, void *payload, struct berth_err *err)
+{
+	struct berth_session *s = payload;
+	int ret;
+
+	switch (i) {
+	case READ_HARBOR:
+		s->projects = xcalloc(1, sizeof(*s->projects));
+		ret = berth_harbor_project_list(s->harbor, s->projects, err);
+		return ret ? ret : read_robots(s, err);
+	case READ_STORE:
+		return read_entries(s, err);
+	default:
+		/* --prune (scan_all_projects) also looks for berth's Secrets in every namespace. */
+		return berth_target_state_read(&s->targets, s->publisher, s->wants, s->nwants,
+					       s->opts.scan_all_projects, s->opts.concurrency, err);
+	}
+}
+
 int berth_session_read(struct berth_session *s, struct berth_err *err)
 {
-	struct berth_err *errs = NULL;
+	struct berth_err errs[READ_N];
 	int ret;
 
 	free_actual(s);
@@ -312,36 +364,17 @@ int berth_session_read(struct berth_session *s, struct berth_err *err)
 			}
 		}
 	}
-	s->projects = xcalloc(1, sizeof(*s->projects));
-	ret = berth_harbor_project_list(s->harbor, s->projects, err);
-	if (ret)
-		return ret;
-	ret = read_robots(s, err);
-	if (ret)
-		return ret;
 	berth_plan_wants(&s->wants, &s->nwants, s->cfg, s->prefix);
 	s->entries = xcalloc(s->nwants + 1, sizeof(*s->entries));
 	s->unreadable = xcalloc(s->nwants + 1, sizeof(*s->unreadable));
-	errs = xcalloc(s->nwants + 1, sizeof(*errs));
-	if (berth_exec_run(s->nwants, s->opts.concurrency, entry_job, s, errs)) {
-		for (size_t i = 0; i < s->nwants; i++)
+	/* Errors in the order the reads used to run: Harbor, the store, the targets. */
+	if (berth_exec_run(READ_N, READ_N, read_part, s, errs))
+		for (size_t i = 0; i < READ_N; i++)
 			if (errs[i].code) {
 				*err = errs[i];
-				ret = errs[i].code;
-				break;
+				return errs[i].code;
 			}
-	}
-	free(errs);
-	if (ret)
-		return berth_err_prefix(err, "read the store");
-	/* Slots share their entry: point the second at a copy of the first. */
-	for (size_t i = 1; i < s->nwants; i++)
-		if (!s->entries[i] && !strcmp(s->wants[i].store_path, s->wants[i - 1].store_path) &&
-		    s->entries[i - 1])
-			s->entries[i] = berth_store_entry_dup(s->entries[i - 1]);
-	/* --prune (scan_all_projects) also looks for berth's Secrets in every namespace. */
-	return berth_target_state_read(&s->targets, s->publisher, s->wants, s->nwants,
-				       s->opts.scan_all_projects, s->opts.concurrency, err);
+	return 0;
 }
 
 struct check_job {
@@ -420,6 +453,7 @@ int berth_session_apply(struct berth_session *s, const struct berth_plan *plan,
 	};
 
 	berth_publisher_bind(s->publisher, s->targets);
+	berth_publisher_set_concurrency(s->publisher, s->opts.concurrency);
 	return berth_apply(&ctx, plan, report, err);
 }
 

@@ -70,6 +70,7 @@ struct berth_publisher {
 	const struct berth_config *cfg;
 	struct berth_kube *kube;
 	char *registry;
+	int concurrency;             /* > 1: a robot's Secrets are written at the same time */
 	struct berth_target_state *state;
 	pthread_mutex_t file_lock;
 };
@@ -100,6 +101,11 @@ void berth_publisher_free(struct berth_publisher *p)
 void berth_publisher_bind(struct berth_publisher *p, struct berth_target_state *state)
 {
 	p->state = state;
+}
+
+void berth_publisher_set_concurrency(struct berth_publisher *p, int concurrency)
+{
+	p->concurrency = concurrency;
 }
 
 /* ---- docker config.json ------------------------------------------------ */
@@ -355,6 +361,11 @@ struct read_job {
 	char *selector;
 };
 
+static int cmp_secret_name(const void *a, const void *b)
+{
+	return strcmp(((const struct berth_kube_secret *)a)->name, ((const struct berth_kube_secret *)b)->name);
+}
+
 static int ns_job(size_t i, void *payload, struct berth_err *err)
 {
 	struct read_job *j = payload;
@@ -367,6 +378,9 @@ static int ns_job(size_t i, void *payload, struct berth_err *err)
 		ns->error = xstrdup(e.msg);
 		berth_log_warn("kube", "%s", e.msg);
 	}
+	/* Names are unique in a namespace: sorted, find_secret() is a binary search. */
+	if (ns->secrets.n > 1)
+		qsort(ns->secrets.v, ns->secrets.n, sizeof(*ns->secrets.v), cmp_secret_name);
 	return 0;
 }
 
@@ -553,12 +567,13 @@ void berth_target_actions_free(struct berth_target_action *a, size_t n)
 	free(a);
 }
 
+/* A Secret of a namespace by name; the list is sorted by name (ns_job). */
 static const struct berth_kube_secret *find_secret(const struct ns_state *ns, const char *name)
 {
-	for (size_t i = 0; i < ns->secrets.n; i++)
-		if (!strcmp(ns->secrets.v[i].name, name))
-			return &ns->secrets.v[i];
-	return NULL;
+	struct berth_kube_secret key = { .name = (char *)name };
+
+	return ns->secrets.n ? bsearch(&key, ns->secrets.v, ns->secrets.n, sizeof(*ns->secrets.v),
+				       cmp_secret_name) : NULL;
 }
 
 static bool secret_up_to_date(const struct berth_kube_secret *ks, const struct berth_buf *want,
@@ -696,30 +711,54 @@ void berth_target_plan(const struct berth_target_state *s, const struct berth_co
 	free(tekton);
 }
 
+/* A wanted Secret, (namespace, name), for the orphan search. */
+struct wanted_secret {
+	const char *ns;
+	const char *name;
+};
+
+static int cmp_wanted(const void *a, const void *b)
+{
+	const struct wanted_secret *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
 void berth_target_orphans(const struct berth_target_state *s, const char *owner,
 			  struct berth_target_action **actions, size_t *n)
 {
+	struct wanted_secret *wanted = NULL;
+	size_t nwanted = 0, awanted = 0;
+
 	(void)owner;
+	/* Every target of every want, sorted: each listed Secret is one binary search. */
+	for (size_t k = 0; k < s->nwants; k++)
+		for (size_t t = 0; t < s->per_want[k].n; t++) {
+			BERTH_ALLOC_GROW(wanted, nwanted + 1, awanted);
+			wanted[nwanted].ns = s->per_want[k].v[t].ns;
+			wanted[nwanted].name = s->per_want[k].v[t].t->name;
+			nwanted++;
+		}
+	if (nwanted > 1)
+		qsort(wanted, nwanted, sizeof(*wanted), cmp_wanted);
 	for (size_t i = 0; i < s->nns; i++) {
 		const struct ns_state *ns = &s->ns[i];
 
 		for (size_t j = 0; j < ns->secrets.n; j++) {
 			const struct berth_kube_secret *ks = &ns->secrets.v[j];
-			bool wanted = false;
+			struct wanted_secret key = { .ns = ks->ns, .name = ks->name };
 
 			/* Only what berth publishes: never a store entry, whatever its labels. */
 			if (!ks->type || strcmp(ks->type, DOCKERCFG_TYPE) ||
 			    berth_kube_secret_annotation(ks, BERTH_ANNOTATION_STORE_PATH))
 				continue;
-			for (size_t k = 0; k < s->nwants && !wanted; k++)
-				for (size_t t = 0; t < s->per_want[k].n && !wanted; t++)
-					wanted = !strcmp(s->per_want[k].v[t].ns, ks->ns) &&
-						 !strcmp(s->per_want[k].v[t].t->name, ks->name);
-			if (!wanted)
+			if (!nwanted || !bsearch(&key, wanted, nwanted, sizeof(*wanted), cmp_wanted))
 				add_action(actions, n, BERTH_TARGET_DELETE, false, ks->ns, ks->name, NULL,
 					   "no robot publishes to it");
 		}
 	}
+	free(wanted);
 }
 
 static void check_config(const char *text, size_t len, const char *registry, const char *login,
@@ -974,6 +1013,33 @@ out:
 	return ret;
 }
 
+/* One Secret target of a robot being published. */
+struct secret_pub {
+	const struct resolved_secret *r;
+	const struct berth_kube_secret *seen;
+	bool created;
+	int ret;
+	struct berth_err err;
+};
+
+struct pub_job {
+	struct berth_publisher *p;
+	const struct berth_want *w;
+	const struct berth_buf *bytes;
+	struct secret_pub *v;
+};
+
+static int pub_job(size_t i, void *payload, struct berth_err *err)
+{
+	struct pub_job *j = payload;
+	struct secret_pub *sp = &j->v[i];
+
+	(void)err;
+	sp->err = (struct berth_err)BERTH_ERR_INIT;
+	sp->ret = publish_secret(j->p, j->w, sp->r->t, sp->r->ns, sp->seen, j->bytes, &sp->created, &sp->err);
+	return 0;
+}
+
 int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan, size_t item,
 			const struct berth_secret *secret, struct berth_buf *summary, struct berth_err *err)
 {
@@ -981,7 +1047,8 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 	const struct berth_want *w = &plan->wants[it->want];
 	const struct berth_target_state *s = p->state;
 	struct berth_buf bytes = BERTH_BUF_INIT;
-	size_t k = it->want;
+	struct pub_job job = { .p = p, .w = w, .bytes = &bytes };
+	size_t k = it->want, n = 0;
 	int first = 0;
 
 	if (!s || (!w->cfg->nsecrets && !w->cfg->nfiles))
@@ -995,39 +1062,48 @@ int berth_publish_robot(struct berth_publisher *p, const struct berth_plan *plan
 		return first;
 	if (s->per_want[k].error && !first)
 		first = berth_err_set(err, BERTH_ERROR, "%s", s->per_want[k].error);
+	/* The Secrets that differ from what is wanted... */
+	job.v = xcalloc(s->per_want[k].n + 1, sizeof(*job.v));
 	for (size_t i = 0; i < s->per_want[k].n; i++) {
 		const struct resolved_secret *r = &s->per_want[k].v[i];
 		const struct ns_state *ns = find_ns(s, r->ns);
 		const struct berth_kube_secret *seen = ns ? find_secret(ns, r->t->name) : NULL;
 		const char *why = NULL;
-		struct berth_err e = BERTH_ERR_INIT;
-		bool created;
-		int ret;
-
 		char *tekton = r->t->tekton_annotation ? xasprintf("https://%s", p->registry) : NULL;
 		bool ok = seen && secret_up_to_date(seen, &bytes, w->cfg->name, w->login, tekton, &why);
 
 		free(tekton);
 		if (ok)
 			continue;
-		ret = publish_secret(p, w, r->t, r->ns, seen, &bytes, &created, &e);
-		if (ret) {
-			/* The first failure is the robot's error; name every later one too. */
-			if (!first) {
-				*err = e;
-				first = ret;
-			} else {
-				berth_log_error("target", "robot %s: %s", w->cfg->name, e.msg);
-			}
-			if (summary->len)
-				berth_buf_addstr(summary, ", ");
-			berth_buf_addf(summary, "Secret %s/%s FAILED", r->ns, r->t->name);
-			continue;
-		}
+		job.v[n].r = r;
+		job.v[n].seen = seen;
+		n++;
+	}
+	/*
+	 * ... are independent of each other: written at the same time (one
+	 * robot's steps before them stay in order), one at a time with -j 1.
+	 */
+	berth_exec_run(n, p->concurrency > 1 ? (int)n : 1, pub_job, &job, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct secret_pub *sp = &job.v[i];
+
 		if (summary->len)
 			berth_buf_addstr(summary, ", ");
-		berth_buf_addf(summary, "Secret %s/%s %s", r->ns, r->t->name, created ? "created" : "updated");
+		if (sp->ret) {
+			/* The first failure is the robot's error; name every later one too. */
+			if (!first) {
+				*err = sp->err;
+				first = sp->ret;
+			} else {
+				berth_log_error("target", "robot %s: %s", w->cfg->name, sp->err.msg);
+			}
+			berth_buf_addf(summary, "Secret %s/%s FAILED", sp->r->ns, sp->r->t->name);
+			continue;
+		}
+		berth_buf_addf(summary, "Secret %s/%s %s", sp->r->ns, sp->r->t->name,
+			       sp->created ? "created" : "updated");
 	}
+	free(job.v);
 	for (size_t f = 0; f < w->cfg->nfiles; f++) {
 		struct berth_err e = BERTH_ERR_INIT;
 		bool changed;

@@ -107,6 +107,12 @@ void berth_target_secret_fill(struct berth_kube_secret *ks, const char *owner,
 			      bool tekton, const struct berth_buf *bytes);
 
 /*
+ * Up to how many requests one robot's publishing may have in flight: above
+ * 1 its Secrets are written at the same time (default 1, one at a time).
+ */
+void berth_publisher_set_concurrency(struct berth_publisher *p, int concurrency);
+
+/*
  * Publish plan item 'item' (a wanted robot) with its active secret to every
  * target of its robot, writing only what differs. Appends what changed to
  * summary. Returns 0 or the first failure (other targets are still tried).
