@@ -360,6 +360,13 @@ static void log_request(struct sim_api *api, const struct sim_req *req, int stat
 
 	if (fault)
 		json_object_set_new(e, "fault", json_string(fault));
+	/* Tells a re-sent write from a new one without logging what it carried. */
+	if (req->body.len) {
+		char hex[65];
+
+		berth_sha256_hex(req->body.buf, req->body.len, hex);
+		json_object_set_new(e, "body_sha256", json_string(hex));
+	}
 	json_array_append_new(api->log, e);
 }
 

@@ -79,7 +79,8 @@ struct sim_api {
 	struct sim_world *world;
 
 	/* request log since the last reset */
-	json_t *log;             /* array of {"method","path","query","status","conn"} */
+	json_t *log;             /* array of {"method","path","query","status","conn"[,"fault"]
+				    [,"body_sha256"]}: the SHA-256 of a non-empty body */
 	uint64_t connections;    /* connections accepted since start; "conn" numbers them from 1 */
 	/* pending faults */
 	json_t *faults;          /* array of fault objects, consumed as they fire */

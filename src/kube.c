@@ -142,7 +142,8 @@ static int from_kubeconfig(struct berth_kube *k, const struct berth_kube_config 
 			   struct berth_err *err)
 {
 	struct kubeconfig kc = { 0 };
-	struct berth_http_opts ho = { .service = "kube", .max_retries = -1 };
+	struct berth_http_opts ho = { .service = "kube", .max_retries = -1,
+				      .timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0 };
 	const char *ctx_name = cfg->context, *cluster_name, *user_name, *cdir = NULL, *udir = NULL;
 	json_t *ctx, *cluster, *user;
 	char *ca_pem = NULL, *ca_file = NULL, *cert_pem = NULL, *cert_file = NULL, *key_file = NULL;
@@ -253,7 +254,8 @@ static int in_cluster(struct berth_kube *k, const struct berth_kube_config *cfg,
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *dir = getenv("BERTH_SA_DIR") ? getenv("BERTH_SA_DIR") : SA_DIR;
-	struct berth_http_opts ho = { .service = "kube", .max_retries = -1 };
+	struct berth_http_opts ho = { .service = "kube", .max_retries = -1,
+				      .timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0 };
 	struct berth_buf ns = BERTH_BUF_INIT;
 	char *ca = xasprintf("%s/ca.crt", dir), *nsfile = xasprintf("%s/namespace", dir), *url;
 	int ret;

@@ -57,6 +57,7 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 		.service = "vault", .base_url = cfg->address, .ca_file = cfg->ca_file,
 		.insecure_skip_verify = cfg->insecure_skip_tls_verify,
 		.allow_plain_http = cfg->allow_plain_http, .max_retries = max_retries,
+		.timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0,
 	};
 	struct berth_vault *v = xcalloc(1, sizeof(*v));
 	int ret;
