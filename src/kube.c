@@ -398,8 +398,8 @@ static int kube_json(struct berth_kube *k, const char *method, const char *path,
 		return ret;
 	if (resp->status < 200 || resp->status >= 300)
 		return berth_http_fail(k->http, resp, err, "%s", op);
-	if (out)
-		return berth_json_parse(out, resp->body.buf, resp->body.len, op, err);
+	if (out && berth_json_parse(out, resp->body.buf, resp->body.len, "the response", err))
+		return berth_err_prefix(err, "kube: %s", op);
 	return 0;
 }
 
@@ -686,6 +686,9 @@ static int write_secret(struct berth_kube *k, struct berth_kube_secret *s, bool 
 	json_decref(body);
 	if (ret == BERTH_ECONFLICT && create && strstr(err->msg, "AlreadyExists"))
 		ret = err->code = BERTH_EEXISTS;
+	/* The server answers with the Secret it stored; anything else is not the API server. */
+	if (!ret && !berth_json_obj(root, "metadata"))
+		ret = berth_err_set(err, BERTH_EPROTO, "kube: %s: the response is not a Secret", op);
 	if (!ret) {
 		const char *rv = berth_json_str(berth_json_obj(root, "metadata"), "resourceVersion");
 

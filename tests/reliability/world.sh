@@ -40,8 +40,7 @@ _kube() {
 _vault() {
 	local m=$1 p=$2
 	shift 2
-	curl -sS --cacert "$CA_FILE" -X "$m" -H "X-Vault-Token: $(ready .vault.root_token)" "$@" \
-		"$(ready .vault.url)$p"
+	curl -sS --cacert "$CA_FILE" -X "$m" -H "X-Vault-Token: $VAULT_TOKEN_" "$@" "$VAULT_URL_$p"
 }
 
 # robot i (1-based): name, level/project lines, store path, namespace
@@ -53,6 +52,9 @@ world_robot() {
 		printf 'ci-%03d\n' "$i"
 	fi
 }
+
+# ROBOTS[i-1]: the name of robot i, filled by world_start.
+ROBOTS=()
 
 world_config() {
 	local i name ns p np=${#PROJECTS[@]}
@@ -90,7 +92,7 @@ world_config() {
 world_start() {
 	WORLD_N=${1:-250}
 	sim_start
-	local p ns
+	local p ns i
 	for p in "${PROJECTS[@]}"; do
 		curl -sS --cacert "$CA_FILE" -X POST --data "{\"name\":\"$p\"}" "$(ready .harbor.url)/_sim/harbor/projects" >/dev/null
 	done
@@ -98,6 +100,10 @@ world_start() {
 		_kube POST /api/v1/namespaces --data "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\"}}" >/dev/null
 	done
 	: >"$IDS_FILE"
+	ROBOTS=()
+	for i in $(seq 1 "$WORLD_N"); do ROBOTS+=("$(world_robot "$i")"); done
+	HARBOR_URL_=$(ready .harbor.url) ADMIN_PW_=$(harbor_admin_password)
+	VAULT_URL_=$(ready .vault.url) VAULT_TOKEN_=$(ready .vault.root_token)
 	world_config
 }
 
@@ -119,46 +125,39 @@ world_reset_logs() {
 
 # All robots Harbor holds, as "name<TAB>id", sorted (system robots and the projects' robots).
 harbor_robots_tsv() {
-	local url pid page p
-	url=$(ready .harbor.url)
-	{
-		for page in 1 2 3 4 5; do
-			curl -sS --cacert "$CA_FILE" -u "admin:$(harbor_admin_password)" \
-				"$url/api/v2.0/robots?page=$page&page_size=100" | jq -r '.[] | [.name, .id] | @tsv'
-		done
-		for p in "${PROJECTS[@]}"; do
-			pid=$(curl -sS --cacert "$CA_FILE" -u "admin:$(harbor_admin_password)" "$url/api/v2.0/projects/$p" | jq .project_id)
-			curl -sS --cacert "$CA_FILE" -u "admin:$(harbor_admin_password)" \
-				"$url/api/v2.0/robots?page_size=100&q=Level%3Dproject%2CProjectID%3D$pid" | jq -r '.[] | [.name, .id] | @tsv'
-		done
-	} | sort -u
+	local u=$HARBOR_URL_/api/v2.0 pid p urls=()
+	for p in 1 2 3 4 5; do urls+=("$u/robots?page=$p&page_size=100"); done
+	for p in "${PROJECTS[@]}"; do
+		pid=$(curl -sS --cacert "$CA_FILE" -u "admin:$ADMIN_PW_" "$u/projects/$p" | jq .project_id)
+		urls+=("$u/robots?page_size=100&q=Level%3Dproject%2CProjectID%3D$pid")
+	done
+	# one curl (keep-alive) and one jq for all pages
+	curl -sS --cacert "$CA_FILE" -u "admin:$ADMIN_PW_" "${urls[@]}" | jq -r '.[] | [.name, .id] | @tsv' | sort -u
 }
 
 # Every store entry: "robot<TAB>login<TAB>secret<TAB>pending<TAB>owner" into FILE (mode 0600),
 # one curl process for all reads.
 store_dump() {
-	local file=$1 k=$TEST_TMP/vault.curlrc dir=$TEST_TMP/vdump i name url token
-	url=$(ready .vault.url) token=$(ready .vault.root_token)
+	local file=$1 k=$TEST_TMP/vault.curlrc dir=$TEST_TMP/vdump name n=0
 	rm -rf "$dir" && mkdir -p "$dir" && : >"$k" && chmod 600 "$k"
-	for i in $(seq 1 "$WORLD_N"); do
-		name=$(world_robot "$i")
-		[ "$i" -gt 1 ] && echo next >>"$k"
+	for name in "${ROBOTS[@]}"; do
+		n=$((n + 1))
+		[ "$n" -gt 1 ] && echo next >>"$k"
 		printf 'url = "%s/v1/secret/data/harbor/%s-robot-account"\nheader = "X-Vault-Token: %s"\noutput = "%s/%s"\ncacert = "%s"\nsilent\n' \
-			"$url" "$name" "$token" "$dir" "$name" "$CA_FILE" >>"$k"
+			"$VAULT_URL_" "$name" "$VAULT_TOKEN_" "$dir" "$name" "$CA_FILE" >>"$k"
 	done
 	curl -K "$k" 2>/dev/null
 	rm -f "$k"
 	: >"$file" && chmod 600 "$file"
-	# One jq for all; an entry that is missing or not JSON reads as all "-".
-	for i in $(seq 1 "$WORLD_N"); do
-		name=$(world_robot "$i")
-		[ -s "$dir/$name" ] || echo '{}' >"$dir/$name"
-	done
-	jq -r -R '. as $line | (input_filename | sub(".*/"; "")) as $r
-		| (try ($line | fromjson) catch {}) as $j
+	# One jq for all: "name<TAB>json" lines; an entry missing or not JSON reads as all "-".
+	for name in "${ROBOTS[@]}"; do
+		printf '%s\t' "$name"
+		tr -d '\n' <"$dir/$name" 2>/dev/null
+		echo
+	done | jq -r -R '(split("\t") | .[0]) as $r | (try (split("\t")[1] | fromjson) catch {}) as $j
 		| [$r, ($j.data.data.name // "-"), ($j.data.data.secret // "-"),
 		   ($j.data.data.pending_secret // "-"), ($j.data.metadata.custom_metadata.berth_owner // "-")] | @tsv' \
-		"$dir"/* >>"$file" 2>/dev/null
+		>>"$file" 2>/dev/null
 	rm -rf "$dir"
 }
 
@@ -184,8 +183,8 @@ world_check() {
 	harbor_robots_tsv >"$robots"
 	# Exactly once each; the configured ones all present.
 	dup=$(cut -f1 "$robots" | sort | uniq -d | head -3 | tr '\n' ' ')
-	missing=$(for i in $(seq 1 "$WORLD_N"); do world_robot "$i"; done | while read -r n; do
-		grep -q -E "^robot\\\$([a-z-]+\\+)?$n	" "$robots" || echo "$n"; done | head -3 | tr '\n' ' ')
+	missing=$(comm -23 <(printf '%s\n' "${ROBOTS[@]}" | sort) \
+		<(cut -f1 "$robots" | sed -e 's/^robot\$//' -e 's/^[a-z-]*+//' | sort) | head -3 | tr '\n' ' ')
 	# Ids known before are unchanged (no robot was deleted and made again).
 	changed=$(join -t $'\t' <(sort "$IDS_FILE") <(sort "$robots") | awk -F'\t' '$2 != $3 {print $1}' | head -3 | tr '\n' ' ')
 	if [ -z "$dup$missing$changed" ] && [ "$(wc -l <"$robots")" -eq "$WORLD_N" ]; then
