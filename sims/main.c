@@ -2,7 +2,11 @@
  * main.c - berth-sim: simulated Harbor, Vault and Kubernetes APIs on
  * loopback over TLS, for berth's tests, demo and benchmark.
  *
- *   berth-sim --dir DIR [--latency MS] [--plain-http]
+ *   berth-sim --dir DIR [--latency MS] [--plain-http] [--server-cert expired|wrong-name]
+ *
+ * --server-cert serves a certificate that expired yesterday, or one for
+ * wrong.example.com only (both still signed by DIR/ca.pem), so that tests
+ * can see TLS clients refuse them.
  *
  * Makes a throwaway CA and certificates in DIR, starts each API on an
  * ephemeral port, writes DIR/ready.json once all accept connections, and
@@ -19,7 +23,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: berth-sim --dir DIR [--latency MS] [--plain-http]\n", f);
+	fputs("usage: berth-sim --dir DIR [--latency MS] [--plain-http] [--server-cert expired|wrong-name]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -28,6 +32,7 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "latency", required_argument, NULL, 'l' },
 		{ "plain-http", no_argument, NULL, 'p' },
+		{ "server-cert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,7 +46,7 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	int c, sig;
 
-	while ((c = getopt_long(argc, argv, "d:l:ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:pc:h", opts, NULL)) != -1) {
 		long long v;
 
 		switch (c) {
@@ -57,6 +62,16 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			world.plain_http = true;
+			break;
+		case 'c':
+			if (!strcmp(optarg, "expired")) {
+				world.server_expired = true;
+			} else if (!strcmp(optarg, "wrong-name")) {
+				world.server_san = "DNS:wrong.example.com";
+			} else {
+				fprintf(stderr, "berth-sim: --server-cert: expired or wrong-name, not '%s'\n", optarg);
+				return 64;
+			}
 			break;
 		case 'h':
 			usage(stdout);

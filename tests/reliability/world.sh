@@ -10,6 +10,8 @@
 #                             $KUBE_EXTRA add lines to those sections
 #   world_apply ARGS...       berth apply -f $CFG ARGS (sets RC, OUT, ERR)
 #   world_reset_logs          clear every API's request log and faults
+#   world_cold_reset          delete every robot, store entry and Secret (back to cold)
+#   world_stop                stop the sim (world_start may start another)
 #   world_check LABEL         every invariant; prints TAP lines, returns 1 on a failure:
 #                               - each robot exists in Harbor exactly once, none deleted
 #                                 (ids never change once known)
@@ -33,8 +35,8 @@ export BERTH_LOG=${BERTH_LOG:-warn}
 _kube() {
 	local m=$1 p=$2
 	shift 2
-	curl -sS --cacert "$CA_FILE" -X "$m" -H "Authorization: Bearer $(ready .kube.token)" \
-		-H 'Content-Type: application/json' "$@" "$(ready .kube.url)$p"
+	curl -sS --cacert "$CA_FILE" -X "$m" -H "Authorization: Bearer ${KUBE_TOKEN_:-$(ready .kube.token)}" \
+		-H 'Content-Type: application/json' "$@" "${KUBE_URL_:-$(ready .kube.url)}$p"
 }
 
 _vault() {
@@ -104,7 +106,40 @@ world_start() {
 	for i in $(seq 1 "$WORLD_N"); do ROBOTS+=("$(world_robot "$i")"); done
 	HARBOR_URL_=$(ready .harbor.url) ADMIN_PW_=$(harbor_admin_password)
 	VAULT_URL_=$(ready .vault.url) VAULT_TOKEN_=$(ready .vault.root_token)
+	KUBE_URL_=$(ready .kube.url) KUBE_TOKEN_=$(ready .kube.token)
+	PROJECT_IDS=()
+	for p in "${PROJECTS[@]}"; do
+		PROJECT_IDS+=("$(curl -sS --cacert "$CA_FILE" -u "admin:$ADMIN_PW_" "$HARBOR_URL_/api/v2.0/projects/$p" | jq .project_id)")
+	done
 	world_config
+}
+
+# Make the world cold again without restarting the sim: delete every robot,
+# store entry and robot Secret (projects and namespaces stay).
+world_cold_reset() {
+	local urls=() id name ns
+	while IFS=$'\t' read -r _ id; do urls+=("$HARBOR_URL_/api/v2.0/robots/$id"); done < <(harbor_robots_tsv)
+	[ ${#urls[@]} -gt 0 ] && curl -sS --cacert "$CA_FILE" -u "admin:$ADMIN_PW_" -X DELETE "${urls[@]}" >/dev/null
+	urls=()
+	for name in "${ROBOTS[@]}"; do urls+=("$VAULT_URL_/v1/secret/metadata/harbor/$name-robot-account"); done
+	curl -sS --cacert "$CA_FILE" -H "X-Vault-Token: $VAULT_TOKEN_" -X DELETE "${urls[@]}" >/dev/null
+	urls=()
+	for ns in "${NAMESPACES[@]}"; do
+		urls+=("$KUBE_URL_/api/v1/namespaces/$ns/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth")
+	done
+	curl -sS --cacert "$CA_FILE" -X DELETE -H "Authorization: Bearer $KUBE_TOKEN_" "${urls[@]}" >/dev/null
+	: >"$IDS_FILE"
+	world_reset_logs
+}
+
+# Stop the sim (a test may start a fresh one with world_start).
+world_stop() {
+	if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+		kill -TERM "$SIM_PID" 2>/dev/null
+		wait "$SIM_PID" 2>/dev/null
+	fi
+	SIM_PID=
+	rm -rf "$TEST_TMP/sim"
 }
 
 world_apply() {
@@ -119,16 +154,26 @@ world_apply() {
 }
 
 world_reset_logs() {
-	local s
-	for s in harbor vault kube; do sim_reset "$s"; done
+	curl -sS --cacert "$CA_FILE" -X POST "$HARBOR_URL_/_sim/reset" "$VAULT_URL_/_sim/reset" \
+		"$KUBE_URL_/_sim/reset" >/dev/null
+}
+
+# The three request logs as one JSON array [harbor, vault, kube] (one curl, one jq).
+world_logs() {
+	curl -sS --cacert "$CA_FILE" "$HARBOR_URL_/_sim/requests" "$VAULT_URL_/_sim/requests" \
+		"$KUBE_URL_/_sim/requests" | jq -c -n '[inputs]'
+}
+
+# Writes (not GET/HEAD) on all three APIs since the last reset.
+world_writes() {
+	world_logs | jq '[.[][] | select(.method != "GET" and .method != "HEAD")] | length'
 }
 
 # All robots Harbor holds, as "name<TAB>id", sorted (system robots and the projects' robots).
 harbor_robots_tsv() {
 	local u=$HARBOR_URL_/api/v2.0 pid p urls=()
-	for p in 1 2 3 4 5; do urls+=("$u/robots?page=$p&page_size=100"); done
-	for p in "${PROJECTS[@]}"; do
-		pid=$(curl -sS --cacert "$CA_FILE" -u "admin:$ADMIN_PW_" "$u/projects/$p" | jq .project_id)
+	for p in $(seq 1 $(((WORLD_N + 99) / 100 + 1))); do urls+=("$u/robots?page=$p&page_size=100"); done
+	for pid in "${PROJECT_IDS[@]}"; do
 		urls+=("$u/robots?page_size=100&q=Level%3Dproject%2CProjectID%3D$pid")
 	done
 	# one curl (keep-alive) and one jq for all pages
@@ -163,13 +208,14 @@ store_dump() {
 
 # Every robot Secret: "robot<TAB>login<TAB>secret" into FILE (mode 0600), from three lists.
 targets_dump() {
-	local file=$1 ns
+	local file=$1 ns urls=()
 	: >"$file" && chmod 600 "$file"
 	for ns in "${NAMESPACES[@]}"; do
-		_kube GET "/api/v1/namespaces/$ns/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth" |
-			jq -r '.items[] | (.data[".dockerconfigjson"] | @base64d | fromjson | .auths | to_entries[0].value) as $a
-				| [(.metadata.name | ltrimstr("harbor-")), $a.username, $a.password] | @tsv' >>"$file"
+		urls+=("$KUBE_URL_/api/v1/namespaces/$ns/secrets?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dberth")
 	done
+	curl -sS --cacert "$CA_FILE" -H "Authorization: Bearer $KUBE_TOKEN_" "${urls[@]}" |
+		jq -r '.items[] | (.data[".dockerconfigjson"] | @base64d | fromjson | .auths | to_entries[0].value) as $a
+			| [(.metadata.name | ltrimstr("harbor-")), $a.username, $a.password] | @tsv' >>"$file"
 }
 
 world_snapshot_ids() {
@@ -228,15 +274,13 @@ world_check() {
 }
 
 # Non-idempotent writes sent more than once with the same body since the
-# last reset: "service method path (n times)".
+# last reset: "service method path (n times)". A request the client died
+# before sending (crash tests: kill_before) never reached the server.
 nonidem_retried() {
-	local s
-	for s in harbor vault kube; do
-		sim_requests "$s" | jq -r --arg s "$s" '
-			[.[] | select(.method == "POST" and .body_sha256 != null and
-				((.path == "/api/v2.0/robots") or (.path | startswith("/v1/secret/data/")) or
-				 (.path | test("^/api/v1/namespaces/[^/]+/secrets$"))))]
-			| group_by([.path, .body_sha256]) | map(select(length > 1))
-			| .[] | "\($s) POST \(.[0].path) (\(length) times)"'
-	done
+	world_logs | jq -r '
+		[.[][] | select(.method == "POST" and .body_sha256 != null and .fault != "kill_before" and
+			((.path == "/api/v2.0/robots") or (.path | startswith("/v1/secret/data/")) or
+			 (.path | test("^/api/v1/namespaces/[^/]+/secrets$"))))]
+		| group_by([.path, .body_sha256]) | map(select(length > 1))
+		| .[] | "POST \(.[0].path) (\(length) times)"'
 }
