@@ -16,9 +16,9 @@
 # request with a delay and killing from the test is a race, and it costs
 # no waiting. k alternates between the two.
 #
-# Worlds: CRASH_N robots (default 6) with every k from 1 to the number of
+# Worlds: CRASH_N robots (default 3) with every k from 1 to the number of
 # requests a cold apply sends; then 250 robots with CRASH_SAMPLES points
-# (default 6) spread over its cold apply. Every kind of request a cold
+# (default 3) spread over its cold apply. Every kind of request a cold
 # apply sends is killed at least once (checked).
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib/tap.sh
@@ -26,8 +26,8 @@ source tests/lib/sim.sh
 source tests/lib/berth.sh
 source tests/reliability/world.sh
 
-SMALL=${CRASH_N:-6}
-SAMPLES=${CRASH_SAMPLES:-6}
+SMALL=${CRASH_N:-3}
+SAMPLES=${CRASH_SAMPLES:-3}
 STATS=${RELIABILITY_STATS:-}
 KINDS=$TEST_TMP/kinds.killed
 ALLKINDS=$TEST_TMP/kinds.all

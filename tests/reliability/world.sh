@@ -94,6 +94,8 @@ world_config() {
 world_start() {
 	WORLD_N=${1:-250}
 	sim_start
+	# values of this sim (a test may start several in turn)
+	KUBE_URL_=$(ready .kube.url) KUBE_TOKEN_=$(ready .kube.token)
 	local p ns i
 	for p in "${PROJECTS[@]}"; do
 		curl -sS --cacert "$CA_FILE" -X POST --data "{\"name\":\"$p\"}" "$(ready .harbor.url)/_sim/harbor/projects" >/dev/null
