@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
-# scripts/check.sh BUILD ASAN_BUILD - build both trees with -Werror and run
-# every suite in BUILD (gcc), the unit suite again in ASAN_BUILD (clang,
-# AddressSanitizer + UndefinedBehaviorSanitizer), then print one summary
-# line over all of them.
+# scripts/check.sh BUILD ASAN_BUILD - build both trees with -Werror, then:
+#   1. every suite in BUILD (gcc): unit, headers, sim, integration,
+#      reliability (fault and crash matrices, bad input, secret hygiene, TLS);
+#   2. in ASAN_BUILD (clang, AddressSanitizer + UndefinedBehaviorSanitizer,
+#      berth and berth-sim both): unit, headers, sim, integration and the
+#      quick reliability tests, every sanitizer report written to a
+#      directory that the 'sanitizers' suite then reads (a report from
+#      berth-sim, whose exit status no test sees, fails it too);
+#   3. in BUILD, the integration suite once more with berth under valgrind
+#      (memcheck, definite and indirect leaks are errors), read by the
+#      'valgrind' suite;
+# then print one summary line over all of them.
 set -uo pipefail
 build=$1 asan=$2
 status=0
+here=$(cd "$(dirname "$0")/.." && pwd)
 
 ninja -C "$build" || exit 1
 ninja -C "$asan" || exit 1
 
-meson test -C "$build" --print-errorlogs --num-processes 2 || status=1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	meson test -C "$asan" --suite unit --suite headers --print-errorlogs --num-processes 2 || status=1
+t0=$(date +%s)
+meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite valgrind --no-suite sanitizers || status=1
+t1=$(date +%s)
+
+san=$(cd "$asan" && pwd)/sanitizer-logs
+rm -rf "$san" && mkdir -p "$san"
+BERTH_SANITIZER_DIR=$san \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:log_path=$san/asan \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$san/ubsan \
+	meson test -C "$asan" --print-errorlogs --num-processes 2 \
+	--suite unit --suite headers --suite sim --suite integration --suite reliability-quick \
+	--suite sanitizers || status=1
+t2=$(date +%s)
+
+if command -v valgrind >/dev/null 2>&1; then
+	rm -rf "$build/valgrind"
+	meson test -C "$build" --setup valgrind --print-errorlogs --num-processes 2 \
+		--suite integration --suite valgrind || status=1
+else
+	echo "check: valgrind not installed; the valgrind run is skipped" >&2
+	status=1
+fi
+t3=$(date +%s)
 
 echo
-bash "$(dirname "$0")/../tests/summary.sh" "$build" "$asan" || status=1
+echo "check: gcc suites $((t1 - t0))s, sanitizer build $((t2 - t1))s, valgrind $((t3 - t2))s"
+bash "$here/tests/summary.sh" "$build" "$asan" || status=1
 exit $status
