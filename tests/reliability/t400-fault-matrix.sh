@@ -94,6 +94,9 @@ perturb_orphan() { # a robot berth made that the config no longer names: --prune
 # shared=1: the path is shared by many concurrent requests, so a fault
 # with count > 1 may hit several of them; such calls get transient faults
 # only (count 1) or faults no retry can cure.
+# soft: berth rides out any failure of the call by design - a namespace
+# whose Secret list failed is published Secret by Secret (create, or read
+# and update) - so the run exits 0 and a warning names the failed call.
 CALLS=(
 	"harbor|read-user|GET|/api/v2.0/users/current|none|1|0|harbor: read the current user"
 	"harbor|list-projects|GET|/api/v2.0/projects|none|1|0|harbor: list projects"
@@ -110,7 +113,7 @@ CALLS=(
 	"vault|write-metadata|POST|/v1/secret/metadata/harbor/@VICTIM-robot-account|newsecret|1|0|vault: write metadata of '"
 	"vault|cas-write|POST|/v1/secret/data/harbor/@VICTIM-robot-account|newsecret|0|0|vault: write '"
 	"vault|delete|DELETE|/v1/secret/metadata/harbor/gone-001|orphan|1|0|vault: delete '"
-	"kube|list|GET|/api/v1/namespaces/@NS/secrets|none|1|0|kube: list Secrets in namespace"
+	"kube|list|GET|/api/v1/namespaces/@NS/secrets|none|1|0|kube: list Secrets in namespace|soft"
 	"kube|create|POST|/api/v1/namespaces/@NS/secrets|secretgone|0|0|kube: create Secret"
 	"kube|update|PUT|/api/v1/namespaces/@NS/secrets/harbor-@VICTIM|newsecret|1|0|kube: update Secret"
 	"kube|delete|DELETE|/api/v1/namespaces/@NS/secrets/harbor-gone-001|orphan|1|0|kube: delete Secret"
@@ -162,14 +165,15 @@ cases=0
 
 # run_case CALL-LINE FAULT COUNT
 run_case() {
-	local api call method path perturb idem shared op kind=$2 count=$3 expect args=() label
-	IFS='|' read -r api call method path perturb idem shared op <<<"$1"
+	local api call method path perturb idem shared op soft kind=$2 count=$3 expect args=() label
+	IFS='|' read -r api call method path perturb idem shared op soft <<<"$1"
 	path=${path//@VICTIM/$VICTIM}
 	path=${path//@NS/$VICTIM_NS}
 	[[ $path == *@ID* ]] && path=${path//@ID/$(robot_id "$VICTIM")}
 	label="$api $call $kind x$count"
 	cases=$((cases + 1))
 	if [ "$idem" = 1 ] && retryable "$kind" && [ "$count" -le 3 ]; then expect=0; else expect=1; fi
+	[ "$soft" = soft ] && expect=0
 	case $perturb in
 	orphan) args=(--prune) ;;
 	verify) args=(--verify-secrets) perturb=none ;;
@@ -191,6 +195,9 @@ run_case() {
 	if [ "$expect" -eq 0 ]; then
 		is 0 "$RC" "$label: berth rides it out (exit 0)" || show_berth
 		[ "$RC" -eq 0 ] && SURVIVED[$api.$kind]=$((${SURVIVED[$api.$kind]:-0} + 1))
+		if [ "$soft" = soft ] && { [ "$count" -gt 3 ] || ! retryable "$kind"; }; then
+			like "$op" "$ERR" "$label: a warning names the service and the call"
+		fi
 	else
 		is 1 "$RC" "$label: berth fails the run (exit 1)" || show_berth
 		like "^berth: .*$op" "$(tail -1 "$ERR_FILE")" "$label: the message names the service and the call"

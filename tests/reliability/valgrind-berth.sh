@@ -10,6 +10,7 @@
 # link of that name, since valgrind cannot set the client's argv[0].
 : "${BERTH_BUILD_DIR:?}" "${BERTH_VALGRIND_DIR:?}"
 bin=$BERTH_BUILD_DIR/berth
+mkdir -p "$BERTH_VALGRIND_DIR"
 case ${0##*/} in
 docker-credential-*)
 	link=$BERTH_VALGRIND_DIR/bin/${0##*/}
