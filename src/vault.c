@@ -216,6 +216,10 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 		ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault: look up the token: the response", err);
 		if (ret)
 			goto out;
+		if (!berth_json_obj(root, "data")) {
+			ret = berth_err_set(err, BERTH_EPROTO, "vault: look up the token: the response has no data");
+			goto out;
+		}
 		set_lease(v, berth_json_int(berth_json_obj(root, "data"), "ttl", 0),
 			  berth_json_bool(berth_json_obj(root, "data"), "renewable", false));
 		goto out;
@@ -302,6 +306,12 @@ static int detect_kv(struct berth_vault *v, struct berth_err *err)
 			       "vault: detect the KV version: the response", err);
 	if (ret)
 		goto out;
+	/* Guessing version 1 from an answer that is not a mount would read every entry at the wrong path. */
+	if (!berth_json_str(berth_json_obj(root, "data"), "type")) {
+		ret = berth_err_set(err, BERTH_EPROTO, "vault: detect the KV version of mount '%s': the response "
+						       "is not a mount", v->mount);
+		goto out;
+	}
 	ver = berth_json_str(berth_json_obj(berth_json_obj(root, "data"), "options"), "version");
 	v->kv = ver && !strcmp(ver, "2") ? 2 : 1;
 	berth_log_debug("vault", "mount '%s' is KV version %d", v->mount, v->kv);
