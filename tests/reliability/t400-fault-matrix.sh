@@ -90,7 +90,8 @@ perturb_orphan() { # a robot berth made that the config no longer names: --prune
 	[ "$RC" -eq 0 ] || { diag "orphan setup failed"; show_berth; }
 }
 
-# ---- the calls: api, method, path (prefix), perturbation, idempotent, shared, message ----
+# ---- the calls: api, method, path (prefix), perturbation, idempotent, shared, message[, soft] ----
+# (in a message pattern, ~ stands for the alternation bar, which separates fields here)
 # shared=1: the path is shared by many concurrent requests, so a fault
 # with count > 1 may hit several of them; such calls get transient faults
 # only (count 1) or faults no retry can cure.
@@ -100,14 +101,14 @@ perturb_orphan() { # a robot berth made that the config no longer names: --prune
 CALLS=(
 	"harbor|read-user|GET|/api/v2.0/users/current|none|1|0|harbor: read the current user"
 	"harbor|list-projects|GET|/api/v2.0/projects|none|1|0|harbor: list projects"
-	"harbor|list-robots|GET|/api/v2.0/robots|none|1|0|harbor: list (system robots|robots of project)"
+	"harbor|list-robots|GET|/api/v2.0/robots|none|1|0|harbor: list (system robots~robots of project)"
 	"harbor|create|POST|/api/v2.0/robots|recreate|0|1|harbor: create robot '"
 	"harbor|update|PUT|/api/v2.0/robots/@ID|drift|1|0|harbor: update robot '"
 	"harbor|set-secret|PATCH|/api/v2.0/robots/@ID|newsecret|1|0|harbor: set the secret of robot"
 	"harbor|delete|DELETE|/api/v2.0/robots/|orphan|1|0|harbor: delete robot"
 	"harbor|token|GET|/service/token|verify|1|1|harbor: ask the token service"
 	"vault|token-lookup|GET|/v1/auth/token/lookup-self|none|1|0|vault: look up the token"
-	"vault|health|GET|/v1/sys/health|newsecret|1|0|vault: (check health|.* is sealed)"
+	"vault|health|GET|/v1/sys/health|newsecret|1|0|vault: (check health~.* is sealed)"
 	"vault|kv-version|GET|/v1/sys/internal/ui/mounts/|none|1|0|vault: detect the KV version"
 	"vault|read|GET|/v1/secret/data/harbor/@VICTIM-robot-account|none|1|0|vault: read '"
 	"vault|write-metadata|POST|/v1/secret/metadata/harbor/@VICTIM-robot-account|newsecret|1|0|vault: write metadata of '"
@@ -167,6 +168,7 @@ cases=0
 run_case() {
 	local api call method path perturb idem shared op soft kind=$2 count=$3 expect args=() label
 	IFS='|' read -r api call method path perturb idem shared op soft <<<"$1"
+	op=${op//\~/|}
 	path=${path//@VICTIM/$VICTIM}
 	path=${path//@NS/$VICTIM_NS}
 	[[ $path == *@ID* ]] && path=${path//@ID/$(robot_id "$VICTIM")}

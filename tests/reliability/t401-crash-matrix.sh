@@ -95,7 +95,9 @@ crash_at() {
 	is 0 "$RC" "$label: the next run exits 0" || show_berth
 	is '' "$(nonidem_retried)" "$label: no unsafe write sent twice across both runs"
 	is 0 "$(sim_requests harbor | jq '[.[] | select(.method == "DELETE")] | length')" "$label: nothing deleted"
+	local n0=$TAP_N f0=$TAP_FAILED
 	world_check "$label" >"$TEST_TMP/check.tap"
+	TAP_N=$n0 TAP_FAILED=$f0 # re-emitted below, as one line when all passed
 	# one TAP line for the four invariants, unless one failed
 	if grep -q '^not ok' "$TEST_TMP/check.tap"; then
 		while IFS= read -r l; do
