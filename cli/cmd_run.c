@@ -18,6 +18,7 @@
 #include "err.h"
 #include "kube.h"
 #include "log.h"
+#include "secretref.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -232,6 +233,7 @@ static int cmd_run(int argc, char **argv)
 					berth_log_error("run", "SIGHUP: the new config is not usable, keeping the old "
 							       "one: %s", e2.msg);
 				} else {
+					berth_secret_ref_claim_env(next);
 					berth_config_free(cfg);
 					cfg = next;
 					berth_metrics_reset_robots(metrics);

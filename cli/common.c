@@ -5,6 +5,7 @@
 #include "config.h"
 #include "err.h"
 #include "plan.h"
+#include "secretref.h"
 #include "session.h"
 
 const char *cli_config_path(const char *opt)
@@ -32,6 +33,7 @@ int cli_load_config(const char *opt, struct berth_config **out)
 		fprintf(stderr, "berth: %s\n", err.msg);
 		return CLI_USAGE;
 	}
+	berth_secret_ref_claim_env(*out);
 	return 0;
 }
 

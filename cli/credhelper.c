@@ -15,6 +15,7 @@
 #include "err.h"
 #include "json.h"
 #include "secret.h"
+#include "secretref.h"
 #include "session.h"
 #include "store.h"
 #include "version.h"
@@ -54,7 +55,9 @@ static int open_store(struct berth_config **cfg, struct berth_session **s)
 		fprintf(stderr, "docker-credential-berth: set BERTH_CONFIG to berth's config file\n");
 		return -1;
 	}
-	if (berth_config_load(cfg, path, &err) || berth_session_open(s, *cfg, &so, &err)) {
+	if (!berth_config_load(cfg, path, &err))
+		berth_secret_ref_claim_env(*cfg);
+	if (!*cfg || berth_session_open(s, *cfg, &so, &err)) {
 		printf("docker-credential-berth: %s\n", err.msg);
 		fprintf(stderr, "docker-credential-berth: %s\n", err.msg);
 		return -1;

@@ -11,7 +11,7 @@ packages=(
 	# sanitizers and fuzzing with clang
 	libclang-rt-14-dev
 	# tests, demo, benchmark
-	jq curl openssl iproute2 docker-registry skopeo umoci valgrind procps
+	jq curl openssl iproute2 docker-registry skopeo umoci valgrind procps strace
 )
 
 missing=()

@@ -2,7 +2,11 @@
  * main.c - berth-sim: simulated Harbor, Vault and Kubernetes APIs on
  * loopback over TLS, for berth's tests, demo and benchmark.
  *
- *   berth-sim --dir DIR [--latency MS] [--plain-http]
+ *   berth-sim --dir DIR [--latency MS] [--plain-http] [--server-cert expired|wrong-name]
+ *
+ * --server-cert serves a certificate that expired yesterday, or one for
+ * wrong.example.com only (both still signed by DIR/ca.pem), so that tests
+ * can see TLS clients refuse them.
  *
  * Makes a throwaway CA and certificates in DIR, starts each API on an
  * ephemeral port, writes DIR/ready.json once all accept connections, and
@@ -19,7 +23,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: berth-sim --dir DIR [--latency MS] [--plain-http]\n", f);
+	fputs("usage: berth-sim --dir DIR [--latency MS] [--plain-http] [--server-cert expired|wrong-name]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -28,11 +32,17 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "latency", required_argument, NULL, 'l' },
 		{ "plain-http", no_argument, NULL, 'p' },
+		{ "server-cert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sim_world world = { 0 };
-	struct sim_api *apis[8] = { 0 };
+	/*
+	 * Static: the world and the APIs' state live as long as the process,
+	 * and stay reachable after main returns, so a leak checker at exit
+	 * reports only what a request lost.
+	 */
+	static struct sim_world world;
+	static struct sim_api *apis[8];
 	const char *dir = NULL;
 	json_t *ready;
 	char *path, *text;
@@ -41,7 +51,7 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	int c, sig;
 
-	while ((c = getopt_long(argc, argv, "d:l:ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:l:pc:h", opts, NULL)) != -1) {
 		long long v;
 
 		switch (c) {
@@ -57,6 +67,16 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			world.plain_http = true;
+			break;
+		case 'c':
+			if (!strcmp(optarg, "expired")) {
+				world.server_expired = true;
+			} else if (!strcmp(optarg, "wrong-name")) {
+				world.server_san = "DNS:wrong.example.com";
+			} else {
+				fprintf(stderr, "berth-sim: --server-cert: expired or wrong-name, not '%s'\n", optarg);
+				return 64;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -360,13 +361,93 @@ static void log_request(struct sim_api *api, const struct sim_req *req, int stat
 
 	if (fault)
 		json_object_set_new(e, "fault", json_string(fault));
+	/* Tells a re-sent write from a new one without logging what it carried. */
+	if (req->body.len) {
+		char hex[65];
+
+		berth_sha256_hex(req->body.buf, req->body.len, hex);
+		json_object_set_new(e, "body_sha256", json_string(hex));
+	}
 	json_array_append_new(api->log, e);
+}
+
+/* ---- crash injection -------------------------------------------------------- */
+
+/*
+ * POST /_sim/kill {"pid", "at", "when": "after"|"before", "method"?, "path"?}
+ * arms it and restarts the count (of the requests matching method and
+ * path, as faults match them); GET /_sim/kill -> {"requests", "at", "killed"}.
+ */
+static bool kill_control(struct sim_api *api, struct sim_req *req, struct sim_resp *resp)
+{
+	struct sim_world *w = api->world;
+	json_t *body;
+
+	if (strcmp(req->path, "/_sim/kill"))
+		return false;
+	pthread_mutex_lock(&w->kill_lock);
+	if (!strcmp(req->method, "POST")) {
+		const char *when;
+
+		body = sim_body_json(req);
+		when = json_string_value(json_object_get(body, "when"));
+		w->kill_pid = (long)json_integer_value(json_object_get(body, "pid"));
+		w->kill_at = (long)json_integer_value(json_object_get(body, "at"));
+		w->kill_before = when && !strcmp(when, "before");
+		free(w->kill_method);
+		free(w->kill_path);
+		w->kill_method = xstrdup_or_null(json_string_value(json_object_get(body, "method")));
+		w->kill_path = xstrdup_or_null(json_string_value(json_object_get(body, "path")));
+		w->requests = 0;
+		json_decref(w->killed);
+		w->killed = NULL;
+		json_decref(body);
+	}
+	sim_resp_json(resp, 200, json_pack("{s:I, s:I, s:O?}", "requests", (json_int_t)w->requests,
+					   "at", (json_int_t)w->kill_at, "killed", w->killed));
+	pthread_mutex_unlock(&w->kill_lock);
+	return true;
+}
+
+/* Count a request; true when it is the one to kill at (then disarmed). */
+static bool kill_due(struct sim_api *api, const struct sim_req *req, bool *before)
+{
+	struct sim_world *w = api->world;
+	bool due;
+
+	pthread_mutex_lock(&w->kill_lock);
+	if ((w->kill_method && strcmp(w->kill_method, "*") && !method_in(w->kill_method, req->method)) ||
+	    (w->kill_path && strncmp(req->path, w->kill_path, strlen(w->kill_path)))) {
+		pthread_mutex_unlock(&w->kill_lock);
+		return false;
+	}
+	w->requests++;
+	due = w->kill_at > 0 && w->requests == w->kill_at && w->kill_pid > 0;
+	if (due) {
+		*before = w->kill_before;
+		w->killed = json_pack("{s:I, s:s, s:s, s:s, s:s}", "k", (json_int_t)w->requests, "method",
+				      req->method, "path", req->raw_path, "service", api->name, "when",
+				      w->kill_before ? "before" : "after");
+		w->kill_at = 0;
+	}
+	pthread_mutex_unlock(&w->kill_lock);
+	return due;
+}
+
+static void kill_now(struct sim_api *api)
+{
+	pid_t pid = (pid_t)api->world->kill_pid;
+
+	if (pid > 0)
+		kill(pid, SIGKILL);
 }
 
 /* ---- control endpoints ---------------------------------------------------- */
 
 static bool control(struct sim_api *api, struct sim_req *req, struct sim_resp *resp)
 {
+	if (kill_control(api, req, resp))
+		return true;
 	if (!strcmp(req->path, "/_sim/requests") && !strcmp(req->method, "GET")) {
 		sim_resp_json(resp, 200, json_deep_copy(api->log));
 		return true;
@@ -493,7 +574,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	const char *action = NULL;
 	char *qmark;
 	enum MHD_Result ret;
-	bool truncate = false, is_control;
+	bool truncate = false, is_control, kill_it = false, kill_before = false;
 
 	(void)url;
 	(void)version;
@@ -524,6 +605,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 
 	if (!is_control && api->world->latency_ms > 0)
 		sleep_ms(api->world->latency_ms);
+	if (!is_control)
+		kill_it = kill_due(api, &req, &kill_before);
+	if (kill_it && kill_before) {
+		/* The client dies before the server hears the request. */
+		kill_now(api);
+		pthread_mutex_lock(&api->lock);
+		log_request(api, &req, 0, "kill_before");
+		pthread_mutex_unlock(&api->lock);
+		ret = MHD_NO;
+		goto out;
+	}
 
 	pthread_mutex_lock(&api->lock);
 	if (!is_control)
@@ -575,9 +667,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	} else {
 		api->handler(api, &req, &resp);
 		if (!is_control)
-			log_request(api, &req, resp.status, action);
+			log_request(api, &req, resp.status, kill_it ? "kill_after" : action);
 	}
 	pthread_mutex_unlock(&api->lock);
+	/* The server acted; the client dies before it reads the answer. */
+	if (kill_it)
+		kill_now(api);
 
 	if (action && !strcmp(action, "drop_after")) {
 		ret = MHD_NO;

@@ -79,7 +79,8 @@ struct sim_api {
 	struct sim_world *world;
 
 	/* request log since the last reset */
-	json_t *log;             /* array of {"method","path","query","status","conn"} */
+	json_t *log;             /* array of {"method","path","query","status","conn"[,"fault"]
+				    [,"body_sha256"]}: the SHA-256 of a non-empty body */
 	uint64_t connections;    /* connections accepted since start; "conn" numbers them from 1 */
 	/* pending faults */
 	json_t *faults;          /* array of fault objects, consumed as they fire */
@@ -90,6 +91,7 @@ struct sim_world {
 	char *dir;
 	char *ca_file;           /* DIR/ca.pem */
 	const char *server_san;  /* subjectAltName of the server certificate; NULL: 127.0.0.1, localhost, ::1 */
+	bool server_expired;     /* serve a server certificate that expired yesterday (TLS tests) */
 	char *cert_pem;          /* server certificate (127.0.0.1, localhost) */
 	char *key_pem;
 	char *token_cert_file;   /* DIR/token.crt */
@@ -100,6 +102,22 @@ struct sim_world {
 	bool plain_http;         /* serve without TLS (tests of http:// refusal) */
 	struct sim_api *apis[8];
 	size_t napis;
+
+	/*
+	 * Crash injection: SIGKILL kill_pid at the kill_at-th request counted
+	 * across every API since it was armed (POST /_sim/kill on any API;
+	 * optionally only requests matching kill_method and kill_path),
+	 * before the request is handled or right after (the server acted, the
+	 * client never hears). Guarded by kill_lock.
+	 */
+	pthread_mutex_t kill_lock;
+	long requests;           /* non-control requests since the last arming */
+	long kill_at;            /* 0: disarmed */
+	long kill_pid;
+	bool kill_before;
+	char *kill_method;       /* count only these methods ("POST|PATCH"); NULL: all */
+	char *kill_path;         /* count only paths with this prefix; NULL: all */
+	json_t *killed;          /* {"k","method","path","service","when"} once fired, else NULL */
 };
 
 /* ---- request helpers --------------------------------------------------- */

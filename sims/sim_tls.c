@@ -59,7 +59,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 		BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
 		BN_free(bn);
 	}
-	X509_gmtime_adj(X509_getm_notBefore(c), -3600);
+	/* days < 0: a certificate that expired that many days ago (valid the day before) */
+	X509_gmtime_adj(X509_getm_notBefore(c), days < 0 ? 60L * 60 * 24 * (days - 1) : -3600);
 	X509_gmtime_adj(X509_getm_notAfter(c), 60L * 60 * 24 * days);
 	X509_set_pubkey(c, key);
 	name = X509_get_subject_name(c);
@@ -175,6 +176,7 @@ int sim_world_init(struct sim_world *w, const char *dir)
 		return -1;
 	}
 	w->dir = xstrdup(dir);
+	pthread_mutex_init(&w->kill_lock, NULL);
 	ca_key = gen_ec();
 	srv_key = gen_ec();
 	tok_key = gen_rsa(2048);
@@ -182,7 +184,8 @@ int sim_world_init(struct sim_world *w, const char *dir)
 		BERTH_BUG("key generation failed");
 	ca = make_cert(ca_key, "berth-sim test CA", NULL, NULL, true, NULL, 30);
 	srv = make_cert(srv_key, "127.0.0.1", ca, ca_key, false,
-			w->server_san ? w->server_san : "IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1", 30);
+			w->server_san ? w->server_san : "IP:127.0.0.1,DNS:localhost,IP:0:0:0:0:0:0:0:1",
+			w->server_expired ? -1 : 30);
 	tok = make_cert(tok_key, "harbor-token-issuer", NULL, NULL, false, NULL, 3650);
 
 	ca_text = cert_pem(ca);
@@ -220,6 +223,12 @@ void sim_world_release(struct sim_world *w)
 	free(w->token_key_file);
 	free(w->token_kid);
 	EVP_PKEY_free(w->token_key);
+	json_decref(w->killed);
+	w->killed = NULL;
+	free(w->kill_method);
+	free(w->kill_path);
+	w->kill_method = w->kill_path = NULL;
+	pthread_mutex_destroy(&w->kill_lock);
 	w->dir = w->ca_file = w->cert_pem = w->key_pem = NULL;
 	w->token_cert_file = w->token_key_file = w->token_kid = NULL;
 	w->token_key = NULL;

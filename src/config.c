@@ -1195,12 +1195,13 @@ static int parse_vault(struct ctx *c, const struct node *key, const struct node 
 {
 	static const char *const keys[] = {
 		"address", "namespace", "caFile", "mount", "kvVersion",
-		"insecureSkipTLSVerify", "allowPlainHTTP", "auth", NULL,
+		"insecureSkipTLSVerify", "allowPlainHTTP", "auth", "timeout", NULL,
 	};
 	struct berth_vault_config *v = &c->cfg->store.vault;
 	const struct node *kv;
 	struct view w;
 	char buf[64];
+	int64_t timeout = DEFAULT_TIMEOUT_S;
 	int ret;
 
 	pos_of(c, &v->pos, key);
@@ -1245,6 +1246,9 @@ static int parse_vault(struct ctx *c, const struct node *key, const struct node 
 		ret = get_str(c, &w, "mount", 0, &v->mount);
 	if (!ret)
 		ret = check_mount(c, &w, "mount", v->mount);
+	if (!ret)
+		ret = get_duration(c, &w, "timeout", 3600, &timeout);
+	v->timeout_s = (long)timeout;
 	if (ret)
 		return ret;
 
@@ -1326,9 +1330,10 @@ static int parse_store(struct ctx *c, const struct node *key, const struct node 
 
 static int parse_kube(struct ctx *c, const struct node *key, const struct node *n)
 {
-	static const char *const keys[] = { "kubeconfig", "context", "insecureSkipTLSVerify", NULL };
+	static const char *const keys[] = { "kubeconfig", "context", "insecureSkipTLSVerify", "timeout", NULL };
 	struct berth_kube_config *k = &c->cfg->kube;
 	struct view w;
+	int64_t timeout = DEFAULT_TIMEOUT_S;
 	int ret;
 
 	pos_of(c, &k->pos, key);
@@ -1339,6 +1344,9 @@ static int parse_kube(struct ctx *c, const struct node *key, const struct node *
 		ret = get_str(c, &w, "context", 0, &k->context);
 	if (!ret)
 		ret = get_bool(c, &w, "insecureSkipTLSVerify", &k->insecure_skip_tls_verify);
+	if (!ret)
+		ret = get_duration(c, &w, "timeout", 3600, &timeout);
+	k->timeout_s = (long)timeout;
 	return ret;
 }
 

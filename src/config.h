@@ -72,6 +72,7 @@ struct berth_vault_config {
 	int kv_version;               /* 0 auto, 1, 2 */
 	bool insecure_skip_tls_verify;
 	bool allow_plain_http;
+	long timeout_s;               /* per request; 0: the HTTP layer's default (60) */
 	enum berth_vault_auth auth;
 	struct berth_secret_ref token;     /* auth.token, default {env: VAULT_TOKEN} */
 	char *k8s_role;                    /* auth.kubernetes.role */
@@ -102,6 +103,7 @@ struct berth_kube_config {
 	char *kubeconfig;             /* kubernetes.kubeconfig, else env KUBECONFIG (':'-separated) */
 	char *context;                /* kubernetes.context; NULL: current-context */
 	bool insecure_skip_tls_verify;
+	long timeout_s;               /* per request; 0: the HTTP layer's default (60) */
 	struct berth_config_pos pos;
 };
 

@@ -24,6 +24,9 @@ static void run_one(struct pool *p, size_t i)
 
 	berth_err_clear(e);
 	ret = p->fn(i, p->payload, e);
+	/* A job may succeed after an error it handled (ENOTFOUND): its slot says success. */
+	if (!ret)
+		berth_err_clear(e);
 	if (ret) {
 		if (e->code == BERTH_OK)
 			e->code = ret;

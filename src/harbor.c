@@ -112,9 +112,14 @@ int berth_harbor_whoami(struct berth_harbor *h, bool *sysadmin, struct berth_err
 		ret = berth_http_fail(h->http, &resp, err, "read the current user");
 		goto out;
 	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor /users/current response", err);
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor: read the current user: the response",
+			       err);
 	if (ret)
 		goto out;
+	if (!berth_json_str(root, "username")) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: read the current user: the response is not a user");
+		goto out;
+	}
 	*sysadmin = berth_json_bool(root, "sysadmin_flag", false);
 out:
 	json_decref(root);

@@ -158,7 +158,8 @@ static int from_kubeconfig(struct berth_kube *k, const struct berth_kube_config 
 			   struct berth_err *err)
 {
 	struct kubeconfig kc = { 0 };
-	struct berth_http_opts ho = { .service = "kube", .max_retries = -1 };
+	struct berth_http_opts ho = { .service = "kube", .max_retries = -1,
+				      .timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0 };
 	const char *ctx_name = cfg->context, *cluster_name, *user_name, *cdir = NULL, *udir = NULL;
 	json_t *ctx, *cluster, *user;
 	char *ca_pem = NULL, *ca_file = NULL, *cert_pem = NULL, *cert_file = NULL, *key_file = NULL;
@@ -269,7 +270,8 @@ static int in_cluster(struct berth_kube *k, const struct berth_kube_config *cfg,
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *dir = getenv("BERTH_SA_DIR") ? getenv("BERTH_SA_DIR") : SA_DIR;
-	struct berth_http_opts ho = { .service = "kube", .max_retries = -1 };
+	struct berth_http_opts ho = { .service = "kube", .max_retries = -1,
+				      .timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0 };
 	struct berth_buf ns = BERTH_BUF_INIT;
 	char *ca = xasprintf("%s/ca.crt", dir), *nsfile = xasprintf("%s/namespace", dir), *url;
 	int ret;
@@ -413,8 +415,8 @@ static int kube_json(struct berth_kube *k, const char *method, const char *path,
 		return ret;
 	if (resp->status < 200 || resp->status >= 300)
 		return berth_http_fail(k->http, resp, err, "%s", op);
-	if (out)
-		return berth_json_parse(out, resp->body.buf, resp->body.len, op, err);
+	if (out && berth_json_parse(out, resp->body.buf, resp->body.len, "the response", err))
+		return berth_err_prefix(err, "kube: %s", op);
 	return 0;
 }
 
@@ -745,6 +747,9 @@ static int write_secret(struct berth_kube *k, struct berth_kube_secret *s, bool 
 	/* A POST carries no resourceVersion: its only 409 is AlreadyExists. */
 	if (ret == BERTH_ECONFLICT && create && resp.status == 409)
 		ret = err->code = BERTH_EEXISTS;
+	/* The server answers with the Secret it stored; anything else is not the API server. */
+	if (!ret && !berth_json_obj(root, "metadata"))
+		ret = berth_err_set(err, BERTH_EPROTO, "kube: %s: the response is not a Secret", op);
 	if (!ret) {
 		const char *rv = berth_json_str(berth_json_obj(root, "metadata"), "resourceVersion");
 

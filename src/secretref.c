@@ -37,6 +37,25 @@ out:
 	return ret;
 }
 
+static void claim(const struct berth_secret_ref *ref)
+{
+	struct berth_secret *s = NULL;
+
+	if (ref->kind == BERTH_REF_ENV && ref->env && getenv(ref->env) && *getenv(ref->env) &&
+	    !from_env(&s, ref->env, NULL))
+		berth_secret_free(s);
+}
+
+void berth_secret_ref_claim_env(const struct berth_config *cfg)
+{
+	claim(&cfg->harbor.password);
+	if (cfg->store.kind == BERTH_STORE_VAULT) {
+		claim(&cfg->store.vault.token);
+		claim(&cfg->store.vault.role_id);
+		claim(&cfg->store.vault.secret_id);
+	}
+}
+
 int berth_secret_ref_resolve(struct berth_secret **out, const struct berth_secret_ref *ref,
 			     struct berth_kube *kube, const char *what, struct berth_err *err)
 {

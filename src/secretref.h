@@ -21,4 +21,16 @@ struct berth_secret_ref;
 int berth_secret_ref_resolve(struct berth_secret **out, const struct berth_secret_ref *ref,
 			     struct berth_kube *kube, const char *what, struct berth_err *err);
 
+/*
+ * Move the value of every environment variable that cfg names as a secret
+ * source ({env: NAME}, VAULT_TOKEN by default) into the process cache and
+ * wipe it from the environment, whether or not this command will use it:
+ * 'berth render' never reads HARBOR_PASSWORD, yet the variable would sit
+ * in /proc/PID/environ for as long as it runs. Unset or empty variables
+ * are left for the command that needs them to report. Call once the
+ * config is loaded.
+ */
+struct berth_config;
+void berth_secret_ref_claim_env(const struct berth_config *cfg);
+
 #endif

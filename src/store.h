@@ -63,7 +63,10 @@ struct berth_store_ops {
 	const char *kind;  /* "file", "vault", "kubernetes" */
 	/*
 	 * Read the entry at path. *out is the caller's (berth_store_entry_free).
-	 * Returns 0, BERTH_ENOTFOUND when absent, or another code.
+	 * Returns 0, BERTH_ENOTFOUND when absent, BERTH_EPROTO only when the
+	 * entry's own content cannot be decoded (the caller may then replace
+	 * it without compare-and-set), or another code - a garbled or
+	 * truncated response is BERTH_ESERVER or BERTH_ENET, never BERTH_EPROTO.
 	 */
 	int (*get)(struct berth_store *s, const char *path, struct berth_store_entry **out,
 		   struct berth_err *err);

@@ -61,6 +61,9 @@ static int ks_get(struct berth_store *s, const char *path, struct berth_store_en
 	ret = berth_kube_secret_get(k->kube, k->ns, name, &sec, err);
 	if (ret == BERTH_ENOTFOUND)
 		berth_err_set(err, BERTH_ENOTFOUND, "store: no entry at '%s'", path);
+	/* A garbled response is not a corrupt entry (BERTH_EPROTO: overwritten without a check). */
+	if (ret == BERTH_EPROTO)
+		ret = err ? (err->code = BERTH_ESERVER) : BERTH_ESERVER;
 	if (ret)
 		goto out;
 	for (size_t i = 0; i < sec.ndata; i++) {

@@ -62,6 +62,7 @@ int berth_vault_new(struct berth_vault **out, const struct berth_vault_config *c
 		.service = "vault", .base_url = cfg->address, .ca_file = cfg->ca_file,
 		.insecure_skip_verify = cfg->insecure_skip_tls_verify,
 		.allow_plain_http = cfg->allow_plain_http, .max_retries = max_retries,
+		.timeout_ms = cfg->timeout_s > 0 ? cfg->timeout_s * 1000 : 0,
 	};
 	struct berth_vault *v = xcalloc(1, sizeof(*v));
 	int ret;
@@ -240,9 +241,13 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 			ret = berth_http_fail(v->http, &resp, err, "look up the token");
 			goto out;
 		}
-		ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault lookup-self response", err);
+		ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault: look up the token: the response", err);
 		if (ret)
 			goto out;
+		if (!berth_json_obj(root, "data")) {
+			ret = berth_err_set(err, BERTH_EPROTO, "vault: look up the token: the response has no data");
+			goto out;
+		}
 		set_lease(v, berth_json_int(berth_json_obj(root, "data"), "ttl", 0),
 			  berth_json_bool(berth_json_obj(root, "data"), "renewable", false));
 		v->login_lease_s = v->lease_s;
@@ -278,7 +283,7 @@ static int do_login(struct berth_vault *v, struct berth_err *err)
 			ret = err->code = BERTH_EAUTH;
 		goto out;
 	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault login response", err);
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault: log in: the response", err);
 	if (ret)
 		goto out;
 	auth = berth_json_obj(root, "auth");
@@ -329,9 +334,16 @@ static int detect_kv(struct berth_vault *v, struct berth_err *err)
 							    "store.vault.kvVersion to skip this)", v->mount);
 		goto out;
 	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "vault mount response", err);
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len,
+			       "vault: detect the KV version: the response", err);
 	if (ret)
 		goto out;
+	/* Guessing version 1 from an answer that is not a mount would read every entry at the wrong path. */
+	if (!berth_json_str(berth_json_obj(root, "data"), "type")) {
+		ret = berth_err_set(err, BERTH_EPROTO, "vault: detect the KV version of mount '%s': the response "
+						       "is not a mount", v->mount);
+		goto out;
+	}
 	ver = berth_json_str(berth_json_obj(berth_json_obj(root, "data"), "options"), "version");
 	v->kv = ver && !strcmp(ver, "2") ? 2 : 1;
 	berth_log_debug("vault", "mount '%s' is KV version %d", v->mount, v->kv);
@@ -348,10 +360,10 @@ int berth_vault_login(struct berth_vault *v, struct berth_err *err)
 
 	pthread_mutex_lock(&v->lock);
 	ret = do_login(v, err);
-	if (!ret) {
-		v->logged_in = true;
+	if (!ret)
 		ret = detect_kv(v, err);
-	}
+	/* Logged in means the KV version is known too: no request goes out with kv 0. */
+	v->logged_in = !ret;
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -364,10 +376,9 @@ static int ensure_token(struct berth_vault *v, struct berth_err *err)
 	pthread_mutex_lock(&v->lock);
 	if (!v->logged_in) {
 		ret = do_login(v, err);
-		if (!ret) {
-			v->logged_in = true;
+		if (!ret)
 			ret = detect_kv(v, err);
-		}
+		v->logged_in = !ret;
 	} else if (v->expires_ms && v->expires_ms - berth_mono_ms() < (v->lease_s * 1000) / 3) {
 		struct berth_http_resp resp;
 		json_t *root = NULL;
@@ -493,6 +504,7 @@ static int decode_read(int kv, const char *mount, const char *path, const char *
 {
 	struct berth_store_entry *e = NULL;
 	json_t *root = NULL, *data, *meta, *all = NULL, *cm;
+	bool content = false; /* a failure is about the entry's content */
 	int ret = 0;
 
 	*out = NULL;
@@ -510,6 +522,7 @@ static int decode_read(int kv, const char *mount, const char *path, const char *
 			e->version = berth_json_int(meta, "version", 0);
 			cm = berth_json_obj(meta, "custom_metadata");
 			if (cm) {
+				content = true;
 				ret = berth_store__decode(cm, e, op, err);
 				e->extra = dump_text(cm);
 			}
@@ -529,14 +542,26 @@ static int decode_read(int kv, const char *mount, const char *path, const char *
 		ret = berth_err_set(err, BERTH_ENOTFOUND, "vault: no entry at '%s'", path);
 		goto out;
 	}
-	ret = berth_json_parse(&root, body, len, op, err);
-	if (ret)
+	/*
+	 * A body that is not Vault's read envelope is the server's (or a
+	 * proxy's) fault, not a corrupt entry: BERTH_EPROTO would make the
+	 * entry "unreadable", which the next write replaces without
+	 * check-and-set and with a new secret.
+	 */
+	ret = berth_json_parse(&root, body, len, "the response", err);
+	if (!ret) {
+		data = berth_json_obj(root, "data");
+		if (!data || (kv == 2 && (!berth_json_obj(data, "data") || !berth_json_obj(data, "metadata"))))
+			ret = berth_err_set(err, BERTH_ESERVER, "the response is not a KV version %d read", kv);
+	}
+	if (ret) {
+		ret = berth_err_prefix(err, "vault: %s", op);
 		goto out;
+	}
 	e = berth_store_entry_new();
-	data = berth_json_obj(root, "data");
 	if (kv == 2) {
 		meta = berth_json_obj(data, "metadata");
-		all = berth_json_obj(data, "data") ? json_deep_copy(berth_json_obj(data, "data")) : json_object();
+		all = json_deep_copy(berth_json_obj(data, "data"));
 		cm = berth_json_obj(meta, "custom_metadata");
 		if (cm) {
 			json_object_update(all, cm);
@@ -547,12 +572,24 @@ static int decode_read(int kv, const char *mount, const char *path, const char *
 		all = data ? json_incref(data) : json_object();
 		e->version = 1;
 	}
+	content = true;
 	ret = berth_store__decode(all, e, op, err);
 	if (ret)
 		goto out;
 	*out = e;
 	e = NULL;
 out:
+	/*
+	 * BERTH_EPROTO tells the caller the entry is unreadable, and the next
+	 * write replaces it without check-and-set: only for the entry's own
+	 * content, never for a garbled response, a login or a KV-version
+	 * check that failed on the way.
+	 */
+	if (ret == BERTH_EPROTO && !content) {
+		ret = BERTH_ESERVER;
+		if (err)
+			err->code = ret;
+	}
 	json_decref(all);
 	json_decref(root);
 	berth_store_entry_free(e);

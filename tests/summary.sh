@@ -10,13 +10,20 @@
 set -euo pipefail
 
 pass=0 fail=0 skip=0
+# Every test log of a directory: testlog.json, and testlog-SETUP.json of a
+# named test setup (the valgrind run).
+logs=()
 for dir in "$@"; do
-	log="$dir/meson-logs/testlog.json"
-	if [ ! -s "$log" ]; then
+	if [ ! -s "$dir/meson-logs/testlog.json" ]; then
 		echo "summary: no test log in $dir" >&2
 		fail=$((fail + 1))
-		continue
 	fi
+	for log in "$dir"/meson-logs/testlog*.json; do
+		[ -s "$log" ] && logs+=("$log")
+	done
+done
+for log in "${logs[@]}"; do
+	dir=${log%/meson-logs/*}
 	read -r p f s < <(jq -rs '
 		def count(name; res; out):
 			(out // "" | split("\n")) as $lines

@@ -301,6 +301,26 @@ static void test_config_every_key(void **state)
 	berth_config_free(cfg);
 }
 
+/* store.vault.timeout and kubernetes.timeout: durations like harbor.timeout; 60 s by default. */
+static void test_config_api_timeouts(void **state)
+{
+	struct berth_config *cfg;
+
+	(void)state;
+	cfg = parse_ok("b.yaml", HARBOR "store:\n  vault: {address: https://vault:8200}\nrobots: []\n");
+	assert_int_equal(cfg->store.vault.timeout_s, 60);
+	berth_config_free(cfg);
+	cfg = parse_ok("b.yaml", HARBOR "store:\n  vault: {address: https://vault:8200, timeout: 5s}\n"
+		       "kubernetes:\n  timeout: 1m30s\nrobots: []\n");
+	assert_int_equal(cfg->store.vault.timeout_s, 5);
+	assert_int_equal(cfg->kube.timeout_s, 90);
+	berth_config_free(cfg);
+	parse_bad(HARBOR "store:\n  vault: {address: https://vault:8200, timeout: 2h}\nrobots: []\n", "5:49",
+		  "store.vault.timeout: must be at most 1h, got '2h'");
+	parse_bad(HARBOR "kubernetes:\n  timeout: 30\nrobots: []\n", "5:12",
+		  "kubernetes.timeout: expected a duration");
+}
+
 static void test_config_vault_defaults(void **state)
 {
 	struct berth_config *cfg;
@@ -927,6 +947,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_minimal_defaults, clear_env),
 		cmocka_unit_test_setup(test_config_every_key, clear_env),
 		cmocka_unit_test_setup(test_config_vault_defaults, clear_env),
+		cmocka_unit_test_setup(test_config_api_timeouts, clear_env),
 		cmocka_unit_test_setup(test_config_other_stores, clear_env),
 		cmocka_unit_test_setup(test_config_url_from_ingress, clear_env),
 		cmocka_unit_test_setup(test_config_env_defaults, clear_env),
