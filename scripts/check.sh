@@ -27,7 +27,11 @@ fi
 ninja -C "$fuzz" || exit 1
 
 t0=$(date +%s)
-meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite valgrind --no-suite sanitizers || status=1
+# The reliability tests append their figures here (tests/reliability/figures.sh).
+stats=$(cd "$build" && pwd)/reliability-stats.tsv
+rm -f "$stats"
+RELIABILITY_STATS=$stats \
+	meson test -C "$build" --print-errorlogs --num-processes 2 --no-suite valgrind --no-suite sanitizers || status=1
 t1=$(date +%s)
 
 # Stages 2 and 3 run side by side: neither races the clock the way the
@@ -69,6 +73,7 @@ tail -12 "$build/meson-logs/check-valgrind.txt"
 t3=$t2
 
 echo
+bash "$here/tests/reliability/figures.sh" "$stats"
 echo "check: gcc suites $((t1 - t0))s; sanitizer build and valgrind, side by side, $((t3 - t1))s"
 bash "$here/tests/summary.sh" "$build" "$asan" || status=1
 exit $status

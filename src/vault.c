@@ -616,11 +616,24 @@ static int vs_get(struct berth_store *s, const char *path, struct berth_store_en
 	ret = vreq(v, "GET", p.buf, NULL, -1, op, &resp, err);
 	if (ret)
 		goto out;
-	if (resp.status == 200 || resp.status == 404)
+	if (resp.status == 200 || resp.status == 404) {
+		/* decode_read tells an entry's corrupt content from a garbled response. */
 		ret = decode_read(v->kv, v->mount, path, op, resp.status, resp.body.buf, resp.body.len, out, err);
-	else
-		ret = berth_http_fail(v->http, &resp, err, "%s", op);
+		goto done;
+	}
+	ret = berth_http_fail(v->http, &resp, err, "%s", op);
 out:
+	/*
+	 * BERTH_EPROTO tells the caller the entry is unreadable, and the next
+	 * write replaces it without check-and-set: never for a login or a
+	 * KV-version check that failed on the way.
+	 */
+	if (ret == BERTH_EPROTO) {
+		ret = BERTH_ESERVER;
+		if (err)
+			err->code = ret;
+	}
+done:
 	berth_buf_release(&p);
 	berth_http_resp_release(&resp);
 	return ret;

@@ -111,7 +111,7 @@ CALLS=(
 	"vault|health|GET|/v1/sys/health|newsecret|1|0|vault: (check health~.* is sealed)"
 	"vault|kv-version|GET|/v1/sys/internal/ui/mounts/|none|1|0|vault: detect the KV version"
 	"vault|read|GET|/v1/secret/data/harbor/@VICTIM-robot-account|none|1|0|vault: read '"
-	"vault|write-metadata|POST|/v1/secret/metadata/harbor/@VICTIM-robot-account|newsecret|1|0|vault: write metadata of '"
+	"vault|write-metadata|POST|/v1/secret/metadata/harbor/@VICTIM-robot-account|newsecret|1|0|vault: write the metadata of '"
 	"vault|cas-write|POST|/v1/secret/data/harbor/@VICTIM-robot-account|newsecret|0|0|vault: write '"
 	"vault|delete|DELETE|/v1/secret/metadata/harbor/gone-001|orphan|1|0|vault: delete '"
 	"kube|list|GET|/api/v1/namespaces/@NS/secrets|none|1|0|kube: list Secrets in namespace|soft"
