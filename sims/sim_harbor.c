@@ -28,6 +28,15 @@
  *        The offset moves "now" for robot creation, expiry and
  *        authentication; JWT times from /service/token stay on the real
  *        clock (the registry checks them against its own).
+ *   GET  /_sim/harbor/paging -> {"total_count":true,"link_origin":null}
+ *   POST /_sim/harbor/paging {"total_count":bool, "link_origin":"https://host:port"|null}
+ *        (each field optional) -> the same, as now set
+ *        total_count false: GET /robots and GET /projects send no
+ *        X-Total-Count (a real Harbor always does), only the Link header,
+ *        so that a client's Link paging can be tested. link_origin: put
+ *        before each Link target (Harbor sends the path alone), so that
+ *        a test can make a link absolute, or point it at another server.
+ *        Both are off by default; /_sim/reset leaves them as they are.
  *
  * DESIGN
  * State is in memory, guarded by the API lock the core holds around every
@@ -437,17 +446,18 @@ static char *link_query(const char *raw, int64_t page, int64_t size)
 	return un;
 }
 
-void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t total, int64_t page,
-		       int64_t size)
+void sim_harbor__links(const struct sim_harbor *h, struct sim_resp *resp, const struct sim_req *req,
+		       int64_t total, int64_t page, int64_t size)
 {
 	struct berth_buf links = BERTH_BUF_INIT;
 	char *raw = xstrdup(req->raw_query), *q;
+	const char *origin = h->link_origin ? h->link_origin : "";
 
 	if (!size)
 		goto out;
 	if (page > 1 && (page - 1) * size < total) {
 		q = link_query(raw, page - 1, size);
-		berth_buf_addf(&links, "<%s?%s>; rel=\"prev\"", req->raw_path, q);
+		berth_buf_addf(&links, "<%s%s?%s>; rel=\"prev\"", origin, req->raw_path, q);
 		free(raw);
 		raw = q; /* the next link is built from the modified URL */
 	}
@@ -455,7 +465,7 @@ void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t
 		q = link_query(raw, page + 1, size);
 		if (links.len)
 			berth_buf_addstr(&links, " , ");
-		berth_buf_addf(&links, "<%s?%s>; rel=\"next\"", req->raw_path, q);
+		berth_buf_addf(&links, "<%s%s?%s>; rel=\"next\"", origin, req->raw_path, q);
 		free(q);
 	}
 	if (links.len)
@@ -463,6 +473,16 @@ void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t
 out:
 	free(raw);
 	berth_buf_release(&links);
+}
+
+void sim_harbor__total_count(const struct sim_harbor *h, struct sim_resp *resp, int64_t total)
+{
+	char s[32];
+
+	if (h->omit_total_count)
+		return;
+	snprintf(s, sizeof(s), "%" PRId64, total);
+	sim_resp_header(resp, "X-Total-Count", s);
 }
 
 /* ---- request bodies, decoded the way go-swagger and encoding/json do ------ */
@@ -1210,6 +1230,34 @@ out:
 	json_decref(body);
 }
 
+static void ctl_paging(struct sim_harbor *h, struct sim_req *req, struct sim_resp *resp)
+{
+	json_t *body, *tc, *lo;
+
+	if (!strcmp(req->method, "POST")) {
+		body = sim_body_json(req);
+		tc = json_object_get(body, "total_count");
+		lo = json_object_get(body, "link_origin");
+		if (!json_is_object(body) || (tc && !json_is_boolean(tc)) ||
+		    (lo && !json_is_string(lo) && !json_is_null(lo))) {
+			ctl_error(resp, 400, "need {\"total_count\":bool, "
+					     "\"link_origin\":\"scheme://host:port\"|null}");
+			json_decref(body);
+			return;
+		}
+		if (tc)
+			h->omit_total_count = !json_is_true(tc);
+		if (lo) {
+			free(h->link_origin);
+			h->link_origin = json_is_string(lo) && *json_string_value(lo) ?
+						 xstrdup(json_string_value(lo)) : NULL;
+		}
+		json_decref(body);
+	}
+	sim_resp_json(resp, 200, json_pack("{s:b, s:s?}", "total_count", !h->omit_total_count,
+					   "link_origin", h->link_origin));
+}
+
 static void control(struct sim_harbor *h, struct sim_req *req, struct sim_resp *resp)
 {
 	const char *p = req->path + strlen("/_sim/harbor");
@@ -1223,6 +1271,8 @@ static void control(struct sim_harbor *h, struct sim_req *req, struct sim_resp *
 		ctl_projects(h, req, resp);
 	} else if (!strncmp(p, "/robots/", 8) && (post || !strcmp(req->method, "PATCH"))) {
 		ctl_robot(h, req, resp, p + 8);
+	} else if (!strcmp(p, "/paging")) {
+		ctl_paging(h, req, resp);
 	} else if (!strcmp(p, "/clock")) {
 		if (post) {
 			json_t *body = sim_body_json(req);

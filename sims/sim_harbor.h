@@ -100,6 +100,9 @@ struct sim_harbor {
 	int64_t robot_token_duration; /* days */
 	char *project_creation_restriction;
 	int64_t clock_offset_s;  /* added to "now" for robot times and auth */
+	/* /_sim/harbor/paging, test only: real Harbor always sends X-Total-Count and path-only links */
+	bool omit_total_count;   /* list responses without X-Total-Count */
+	char *link_origin;       /* "scheme://host[:port]" put before Link targets; NULL: none */
 
 	struct sim_harbor_user **users;
 	size_t nusers, ausers;
@@ -177,9 +180,12 @@ const struct sim_harbor_qval *sim_harbor__qvals_get(const struct sim_harbor_qval
  * Harbor's Link header (handler/base.go Links): prev/next URLs of the request
  * path with page and page_size set, the query re-encoded with sorted keys and
  * unescaped once more (so q shows raw), joined by " , "; none when page_size is 0.
+ * The paging control's link_origin, when set, goes before each path.
  */
-void sim_harbor__links(struct sim_resp *resp, const struct sim_req *req, int64_t total, int64_t page,
-		       int64_t size);
+void sim_harbor__links(const struct sim_harbor *h, struct sim_resp *resp, const struct sim_req *req,
+		       int64_t total, int64_t page, int64_t size);
+/* The X-Total-Count header of a list response, unless the paging control turned it off. */
+void sim_harbor__total_count(const struct sim_harbor *h, struct sim_resp *resp, int64_t total);
 
 /*
  * Bind a go-swagger int64 query parameter: absent or "" gives def; a value

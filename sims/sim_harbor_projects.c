@@ -167,7 +167,7 @@ static void project_list(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 	struct sim_harbor_qvals qv;
 	struct berth_buf errs = BERTH_BUF_INIT;
 	const char *name, *q, *pub_s;
-	char *qdec = NULL, *exact = NULL, *fuzzy = NULL, total_s[32];
+	char *qdec = NULL, *exact = NULL, *fuzzy = NULL;
 	int64_t page, size, total = 0, from, to;
 	int public_filter, detail;
 	json_t *out;
@@ -226,7 +226,7 @@ static void project_list(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 	}
 	if (sec->kind == SIM_HARBOR_ANON && public_filter == 0) {
 		sim_harbor__json(resp, 200, json_array());
-		sim_resp_header(resp, "X-Total-Count", "0");
+		sim_harbor__total_count(h, resp, 0);
 		goto out;
 	}
 	from = size > 0 && page > 0 ? size * (page - 1) : 0;
@@ -246,11 +246,10 @@ static void project_list(struct sim_harbor *h, const struct sim_harbor_sec *sec,
 		total++;
 	}
 	sim_harbor__json(resp, 200, out);
-	snprintf(total_s, sizeof(total_s), "%" PRId64, total);
-	sim_resp_header(resp, "X-Total-Count", total_s);
+	sim_harbor__total_count(h, resp, total);
 	/* ListProjects returns early, without a Link, when nothing matched */
 	if (total)
-		sim_harbor__links(resp, req, total, page, size);
+		sim_harbor__links(h, resp, req, total, page, size);
 out:
 	free(qdec);
 	free(exact);

@@ -1406,7 +1406,6 @@ static void robot_list(struct sim_harbor *h, const struct sim_harbor_sec *sec, s
 	size_t nsorts = 0, nmatch = 0;
 	bool system = true, default_order;
 	json_t *out;
-	char total_s[32];
 
 	sim_harbor__qvals_parse(&qv, req->raw_query);
 	page = sim_harbor__bind_int64(&qv, "page", 1, &errs);
@@ -1509,9 +1508,8 @@ static void robot_list(struct sim_harbor *h, const struct sim_harbor_sec *sec, s
 			json_array_append_new(out, robot_json(h, matches[i]));
 	}
 	sim_harbor__json(resp, 200, out);
-	snprintf(total_s, sizeof(total_s), "%" PRId64, total);
-	sim_resp_header(resp, "X-Total-Count", total_s);
-	sim_harbor__links(resp, req, total, page, size);
+	sim_harbor__total_count(h, resp, total);
+	sim_harbor__links(h, resp, req, total, page, size);
 out:
 	free(matches);
 	free(sorts);

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "exec.h"
 #include "http.h"
+#include "httphdr.h"
 #include "json.h"
 #include "log.h"
 #include "secret.h"
@@ -16,6 +17,7 @@
 #include "xalloc.h"
 
 #include <pthread.h>
+#include <strings.h>
 
 #define API "/api/v2.0"
 #define PAGE_SIZE 100
@@ -197,29 +199,40 @@ struct paged {
 	struct berth_err decode_err;
 };
 
-static int fetch_page(struct paged *p, int64_t page, json_t **items, int64_t *total,
+/* The path of page n of a list: base with page and page_size added. */
+static void page_path(struct berth_buf *path, const char *base, int64_t page)
+{
+	char num[32];
+
+	berth_buf_addstr(path, base);
+	snprintf(num, sizeof(num), "%" PRId64, page);
+	berth_buf_add_query(path, "page", num);
+	berth_buf_add_query(path, "page_size", "100");
+}
+
+/*
+ * GET path, which must answer with a JSON array. When asked, *total gets
+ * X-Total-Count (-1 when absent) and *link the raw Link header (NULL when
+ * absent; the caller frees it).
+ */
+static int fetch_page(struct paged *p, const char *path, json_t **items, int64_t *total, char **link,
 		      struct berth_err *err)
 {
-	struct berth_buf path = BERTH_BUF_INIT;
 	struct berth_http_resp resp;
-	char num[32];
 	int ret;
 
 	berth_http_resp_init(&resp);
-	berth_buf_addstr(&path, p->base);
-	snprintf(num, sizeof(num), "%" PRId64, page);
-	berth_buf_add_query(&path, "page", num);
-	berth_buf_add_query(&path, "page_size", "100");
-	ret = get_json(p->h, path.buf, p->op, items, &resp, err);
+	if (link)
+		*link = NULL;
+	ret = get_json(p->h, path, p->op, items, &resp, err);
 	if (!ret && !json_is_array(*items))
 		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: expected a JSON array", p->op);
-	if (!ret && total) {
-		if (resp.total_count < 0)
-			ret = berth_err_set(err, BERTH_EPROTO,
-					    "harbor: %s: response has no X-Total-Count header", p->op);
+	if (total)
 		*total = resp.total_count;
+	if (!ret && link) {
+		*link = resp.link;
+		resp.link = NULL;
 	}
-	berth_buf_release(&path);
 	berth_http_resp_release(&resp);
 	return ret;
 }
@@ -253,6 +266,7 @@ static void decode_ready(struct paged *p)
 static int page_job(size_t i, void *payload, struct berth_err *err)
 {
 	struct paged *p = payload;
+	struct berth_buf path = BERTH_BUF_INIT;
 	json_t *items = NULL;
 	int ret;
 
@@ -261,7 +275,9 @@ static int page_job(size_t i, void *payload, struct berth_err *err)
 		return berth_err_set(err, BERTH_ERROR, "harbor: %s: page %zu not read after an earlier failure",
 				     p->op, i + 2);
 	/* Job i fetches page i + 2; page 1 was read first to learn the total. */
-	ret = fetch_page(p, (int64_t)i + 2, &items, NULL, err);
+	page_path(&path, p->base, (int64_t)i + 2);
+	ret = fetch_page(p, path.buf, &items, NULL, NULL, err);
+	berth_buf_release(&path);
 	if (ret) {
 		__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
 		json_decref(items);
@@ -274,18 +290,329 @@ static int page_job(size_t i, void *payload, struct berth_err *err)
 	return 0;
 }
 
+/* ---- Link paging ---------------------------------------------------------- */
+
+/*
+ * A server that sends no X-Total-Count but a Link header is paged by
+ * following rel="next" one page at a time. The target is untrusted: it
+ * must be an absolute path (what Harbor sends) or an http(s) URL with the
+ * scheme, host and port of the configured URL; either way the request goes
+ * to the configured URL, so no link can take the credentials to another
+ * server. It must stay on the list's own path, keep the list's filter and
+ * name a page after the last one read, and paging stops at MAX_PAGES.
+ */
+#define MAX_PAGES (MAX_TOTAL / PAGE_SIZE)
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Append s[0..len) percent-decoded once; a '%' that starts no escape is kept, '+' too. */
+static void add_unescaped(struct berth_buf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexdigit(s[i + 1]) >= 0 && hexdigit(s[i + 2]) >= 0) {
+			berth_buf_addch(out, (char)(hexdigit(s[i + 1]) * 16 + hexdigit(s[i + 2])));
+			i += 2;
+		} else {
+			berth_buf_addch(out, s[i]);
+		}
+	}
+}
+
+/* One "key=value" of a query, both decoded once. */
+struct qpair {
+	char *key;
+	char *value;
+};
+
+/* Split a query (no '?') at '&' into decoded pairs; empty elements are skipped. */
+static size_t query_split(struct qpair **out, const char *q, size_t len)
+{
+	struct qpair *v = NULL;
+	size_t n = 0, alloc = 0, i = 0;
+
+	while (i < len) {
+		const char *amp = memchr(q + i, '&', len - i);
+		size_t end = amp ? (size_t)(amp - q) : len;
+		const char *eq = memchr(q + i, '=', end - i);
+		size_t klen = eq ? (size_t)(eq - (q + i)) : end - i;
+		struct berth_buf k = BERTH_BUF_INIT, val = BERTH_BUF_INIT;
+
+		if (end > i) {
+			add_unescaped(&k, q + i, klen);
+			if (eq)
+				add_unescaped(&val, eq + 1, end - i - klen - 1);
+			BERTH_ALLOC_GROW(v, n + 1, alloc);
+			v[n].key = berth_buf_detach(&k, NULL);
+			v[n].value = berth_buf_detach(&val, NULL);
+			n++;
+		}
+		i = end + 1;
+	}
+	*out = v;
+	return n;
+}
+
+static void query_free(struct qpair *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static bool is_page_key(const char *k)
+{
+	return !strcmp(k, "page") || !strcmp(k, "page_size");
+}
+
+/*
+ * The query of a next link against the list's own: the same pairs apart
+ * from page and page_size, and a page number, into *page.
+ */
+static int check_query(const struct paged *p, const char *lq, size_t lqlen, int64_t *page,
+		       struct berth_err *err)
+{
+	const char *bq = strchr(p->base, '?');
+	struct qpair *lv = NULL, *bv = NULL;
+	size_t ln = query_split(&lv, lq, lqlen);
+	size_t bn = bq ? query_split(&bv, bq + 1, strlen(bq + 1)) : 0;
+	size_t lfilter = 0, bfilter = 0;
+	bool have_page = false;
+	int ret = 0;
+
+	*page = 0;
+	for (size_t i = 0; i < bn; i++)
+		bfilter += !is_page_key(bv[i].key);
+	for (size_t i = 0; i < ln && !ret; i++) {
+		size_t j;
+
+		if (!strcmp(lv[i].key, "page")) {
+			long long v;
+
+			if (have_page || berth_parse_long(lv[i].value, 1, INT64_MAX, &v)) {
+				ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next "
+						    "page has a bad page number", p->op);
+				break;
+			}
+			have_page = true;
+			*page = (int64_t)v;
+			continue;
+		}
+		if (is_page_key(lv[i].key))
+			continue;
+		lfilter++;
+		for (j = 0; j < bn; j++)
+			if (!strcmp(lv[i].key, bv[j].key) && !strcmp(lv[i].value, bv[j].value))
+				break;
+		if (j == bn)
+			ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page "
+					    "changes the list's query ('%.60s'); refusing to follow it",
+					    p->op, lv[i].key);
+	}
+	if (!ret && lfilter != bfilter)
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page does not "
+				    "keep the list's query; refusing to follow it", p->op);
+	if (!ret && !have_page)
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page names "
+				    "no page number", p->op);
+	query_free(lv, ln);
+	query_free(bv, bn);
+	return ret;
+}
+
+/* An absolute URL's target against the configured URL: same origin; *rest is its path and query. */
+static int check_origin(const struct paged *p, const char *link, const char **rest, struct berth_err *err)
+{
+	const char *base = berth_http_base_url(p->h->http);
+	char *ls = NULL, *lh = NULL, *bs = NULL, *bh = NULL, *bpath = NULL;
+	const char *authority = strstr(link, "://") + 3;
+	long lport = 0, bport = 0;
+	size_t plen;
+	int ret = 0;
+
+	if (berth_url_split(link, &ls, &lh, &lport, NULL, NULL)) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page is not "
+				    "a valid URL", p->op);
+		goto out;
+	}
+	if (berth_url_split(base, &bs, &bh, &bport, &bpath, err)) {
+		ret = berth_err_prefix(err, "harbor: %s", p->op);
+		goto out;
+	}
+	if (strcasecmp(ls, bs) || strcasecmp(lh, bh) || lport != bport) {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page is on "
+				    "%s://%.100s:%ld, not on the configured %s://%s:%ld; refusing to follow "
+				    "a link to another server", p->op, ls, lh, lport, bs, bh, bport);
+		goto out;
+	}
+	/* The request goes to the configured URL: only the path and query are taken. */
+	*rest = authority + strcspn(authority, "/?#");
+	plen = bpath ? strlen(bpath) : 0;
+	while (plen && bpath[plen - 1] == '/')
+		plen--;
+	if (strncmp(*rest, bpath ? bpath : "", plen) || (*rest)[plen] != '/') {
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page is not "
+				    "under the configured URL's path", p->op);
+		goto out;
+	}
+	*rest += plen;
+out:
+	free(ls);
+	free(lh);
+	free(bs);
+	free(bh);
+	free(bpath);
+	return ret;
+}
+
+/* Bytes a URL may hold as they are (RFC 3986 unreserved, reserved and '%'). */
+static bool url_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c && strchr("-._~:/?#[]@!$&'()*+,;=%", c);
+}
+
+/*
+ * Turn the target of a rel="next" link into a request path under the
+ * configured URL (into path) and the page it names (into *page).
+ */
+static int link_target(const struct paged *p, const char *link, struct berth_buf *path, int64_t *page,
+		       struct berth_err *err)
+{
+	const char *rest = link, *q, *end;
+	size_t baselen = strcspn(p->base, "?"), plen;
+	int ret;
+
+	if (!strncasecmp(link, "https://", 8) || !strncasecmp(link, "http://", 7)) {
+		ret = check_origin(p, link, &rest, err);
+		if (ret)
+			return ret;
+	} else if (link[0] != '/' || link[1] == '/') {
+		return berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page "
+				     "'%.200s' is neither an absolute path nor an http(s) URL", p->op, link);
+	}
+	end = rest + strcspn(rest, "#");
+	q = memchr(rest, '?', (size_t)(end - rest));
+	plen = (size_t)((q ? q : end) - rest);
+	if (plen != baselen || strncmp(rest, p->base, baselen))
+		return berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page is at "
+				     "'%.*s', not at the list's path '%.*s'; refusing to follow it", p->op,
+				     (int)(plen > 200 ? 200 : plen), rest, (int)baselen, p->base);
+	ret = check_query(p, q ? q + 1 : end, q ? (size_t)(end - q - 1) : 0, page, err);
+	if (ret)
+		return ret;
+	/* Harbor leaves the query unescaped: escape what a URL cannot hold as it is. */
+	for (const char *c = rest; c < end; c++) {
+		if (url_char((unsigned char)*c))
+			berth_buf_addch(path, *c);
+		else
+			berth_buf_addf(path, "%%%02X", (unsigned char)*c);
+	}
+	return 0;
+}
+
+/*
+ * Read the pages after page 1 (first, already fetched; borrowed) by
+ * following rel="next" in the Link header of each page (link: page 1's).
+ */
+static int list_by_link(struct paged *p, json_t *first, const char *link, struct berth_err *err)
+{
+	struct berth_buf path = BERTH_BUF_INIT;
+	const char *hdr = link;
+	char *next = NULL, *owned = NULL;
+	json_t *items = NULL;
+	int64_t last_page = 1, page = 0;
+	size_t pages = 1, nitems = json_array_size(first);
+	int ret;
+
+	berth_log_debug("harbor", "%s: no X-Total-Count header: following the Link header's "
+			"rel=\"next\" pages one at a time", p->op);
+	ret = decode_items(p, first, err);
+	while (!ret && hdr) {
+		ret = berth_httphdr_link_next(&next, hdr, strlen(hdr), err);
+		if (ret) {
+			berth_err_prefix(err, "harbor: %s", p->op);
+			break;
+		}
+		if (!next)
+			break;
+		if (pages >= MAX_PAGES) {
+			ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header names a next "
+					    "page after %zu pages; refusing to read more", p->op, pages);
+			break;
+		}
+		berth_buf_reset(&path);
+		ret = link_target(p, next, &path, &page, err);
+		if (ret)
+			break;
+		if (page <= last_page) {
+			ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: the Link header's next page "
+					    "(page %" PRId64 ") is not after page %" PRId64 ", the last one "
+					    "read: refusing a paging loop", p->op, page, last_page);
+			break;
+		}
+		berth_log_debug("harbor", "%s: page %" PRId64 " from the Link header", p->op, page);
+		free(next);
+		next = NULL;
+		free(owned);
+		ret = fetch_page(p, path.buf, &items, NULL, &owned, err);
+		hdr = owned;
+		if (ret)
+			break;
+		last_page = page;
+		pages++;
+		nitems += json_array_size(items);
+		if (nitems > MAX_TOTAL)
+			ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: more than %d items over the "
+					    "Link header's pages", p->op, MAX_TOTAL);
+		else
+			ret = decode_items(p, items, err);
+		json_decref(items);
+		items = NULL;
+	}
+	json_decref(items);
+	free(next);
+	free(owned);
+	berth_buf_release(&path);
+	return ret;
+}
+
 static int list_all(struct berth_harbor *h, const char *base, const char *op, page_decode_fn *decode,
 		    void *list, int concurrency, struct berth_err *err)
 {
 	struct paged p = { .h = h, .base = base, .op = op, .decode = decode, .list = list,
 			   .decode_err = BERTH_ERR_INIT };
+	struct berth_buf path = BERTH_BUF_INIT;
 	json_t *first = NULL;
+	char *link = NULL;
 	struct berth_err *errs = NULL;
 	size_t i;
 	int ret;
 
 	pthread_mutex_init(&p.lock, NULL);
-	ret = fetch_page(&p, 1, &first, &p.total, err);
+	page_path(&path, base, 1);
+	ret = fetch_page(&p, path.buf, &first, &p.total, &link, err);
+	/* Without X-Total-Count, a Link header still tells the way: one page at a time. */
+	if (!ret && p.total < 0) {
+		if (link)
+			ret = list_by_link(&p, first, link, err);
+		else
+			ret = berth_err_set(err, BERTH_EPROTO,
+					    "harbor: %s: response has no X-Total-Count header", op);
+		json_decref(first);
+		goto out;
+	}
 	/* The total sets how many pages are fetched: check it against what page 1 holds. */
 	if (!ret && (p.total > MAX_TOTAL || (p.total > PAGE_SIZE && json_array_size(first) != PAGE_SIZE)))
 		ret = berth_err_set(err, BERTH_EPROTO, "harbor: %s: X-Total-Count %" PRId64 " does not fit "
@@ -316,6 +643,8 @@ out:
 		json_decref(p.pages[i]);
 	free(p.pages);
 	free(errs);
+	free(link);
+	berth_buf_release(&path);
 	pthread_mutex_destroy(&p.lock);
 	return ret;
 }

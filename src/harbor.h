@@ -3,7 +3,10 @@
  * configurations) and of its registry token service. Decodes every
  * response into structs; no json_t escapes.
  *
- * Robot lists are read with page_size=100 and every page. Project robots
+ * Robot lists are read with page_size=100 and every page: concurrently when
+ * the server sends X-Total-Count, else by following the Link header's
+ * rel="next" one page at a time (same list, same scheme, host and port as
+ * the configured URL; at most 10,000 pages). Project robots
  * are listed with q=Level=project,ProjectID=N. The legacy
  * /projects/{p}/robots endpoints are never used. A robot create is never
  * retried (Harbor shows the secret once); a lost create is recovered by
@@ -104,7 +107,9 @@ const struct berth_project *berth_project_find(const struct berth_project_list *
 /*
  * Every system robot (project_id 0), or every robot of one project, all
  * pages, appended to out. concurrency > 1 fetches pages after the first in
- * parallel. Network I/O.
+ * parallel (when the server sends X-Total-Count; pages found through the
+ * Link header are read one at a time). BERTH_EPROTO when the first page
+ * has neither header, or a next link is refused. Network I/O.
  */
 int berth_harbor_robot_list_system(struct berth_harbor *h, struct berth_robot_list *out,
 				   int concurrency, struct berth_err *err);

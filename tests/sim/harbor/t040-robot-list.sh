@@ -99,6 +99,29 @@ admin GET "/robots?q=name%3D~s&page_size=10&page=2"
 is '</api/v2.0/robots?page=1&page_size=10&q=name=~s>; rel="prev" , </api/v2.0/robots?page=3&page_size=10&q=name=~s>; rel="next"' \
 	"$(header Link)" "Link keeps q unescaped, keys sorted"
 
+# The test-only paging control (not Harbor's behaviour): no X-Total-Count, absolute links.
+ctl GET /paging ''
+is '200 {"total_count":true,"link_origin":null}' "$STATUS $(jq -c . <<<"$BODY")" "paging control: off by default"
+ctl POST /paging '{"total_count":false}'
+admin GET "/robots?page=2"
+is "10 no-header" "$(jq length <<<"$BODY") $(grep -qi '^X-Total-Count:' "$HEADERS" && echo header || echo no-header)" \
+	"total_count false: the list comes without X-Total-Count"
+is '</api/v2.0/robots?page=1&page_size=10>; rel="prev" , </api/v2.0/robots?page=3&page_size=10>; rel="next"' \
+	"$(header Link)" "total_count false: the Link header stays as Harbor sends it"
+admin GET "/projects?page_size=1"
+is "1 no-header 1" "$(jq length <<<"$BODY") $(grep -qi '^X-Total-Count:' "$HEADERS" && echo header || echo no-header) $(header Link | grep -c next)" \
+	"total_count false: the project list too"
+ctl POST /paging '{"link_origin":"https://other.example:8443"}'
+admin GET "/robots?page_size=10"
+is '<https://other.example:8443/api/v2.0/robots?page=2&page_size=10>; rel="next"' "$(header Link)" \
+	"link_origin goes before each Link target"
+ctl POST /paging '{"total_count":"no"}'
+is 400 "$STATUS" "paging control: a non-boolean total_count is refused"
+ctl POST /paging '{"total_count":true,"link_origin":null}'
+admin GET "/robots?page_size=10"
+is "25 </api/v2.0/robots?page=2&page_size=10>; rel=\"next\"" "$(header X-Total-Count) $(header Link)" \
+	"paging control: back to Harbor's headers"
+
 api GET /robots
 error_is 401 UNAUTHORIZED unauthorized "anonymous list: 401"
 ctl POST /users '{"username":"jdoe","password":"Jdoe1234","projects":{"library":"guest"}}'
