@@ -42,6 +42,7 @@ struct berth_http {
 	long retry_base_ms;
 	long retry_max_ms;
 	X509_STORE *ca_store;          /* trust anchors parsed once (OpenSSL); NULL: libcurl loads them */
+	bool ca_loaded;                /* ca_store was tried (on the first request; under lock) */
 
 	pthread_mutex_t lock;          /* guards everything below */
 	CURL **pool;                   /* idle handles, keep-alive connections */
@@ -286,8 +287,6 @@ int berth_http_new(struct berth_http **out, const struct berth_http_opts *o, str
 	if (h->insecure)
 		berth_log_warn(h->service, "TLS verification is OFF for %s (insecureSkipTLSVerify)",
 			       h->base_url);
-	else
-		h->ca_store = ca_store_load(h);
 	*out = h;
 	return 0;
 }
@@ -764,6 +763,16 @@ static bool curl_retryable(CURLcode rc)
 
 static int set_tls(struct berth_http *h, CURL *c)
 {
+	/*
+	 * The trust anchors are parsed on the first request, not when the
+	 * client is made: a client that never sends (a dry command, a test
+	 * with a fake transport) does not pay for parsing the system bundle.
+	 */
+	pthread_mutex_lock(&h->lock);
+	if (!h->ca_loaded && !h->insecure)
+		h->ca_store = ca_store_load(h);
+	h->ca_loaded = true;
+	pthread_mutex_unlock(&h->lock);
 	if (h->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
