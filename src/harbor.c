@@ -1069,7 +1069,8 @@ int berth_harbor_token(struct berth_harbor *h, const char *user, const struct be
 		ret = berth_http_fail(h->http, &resp, err, "ask the token service for '%s'", user);
 		goto out;
 	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor token response", err);
+	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, "harbor: ask the token service: the response",
+			       err);
 	if (ret)
 		goto out;
 	/* Harbor always sends "access_token":"" - use it only when non-empty (as docker does). */
@@ -1077,7 +1078,7 @@ int berth_harbor_token(struct berth_harbor *h, const char *user, const struct be
 	if (!tok || !*tok)
 		tok = berth_json_str(root, "token");
 	if (!tok || !*tok) {
-		ret = berth_err_set(err, BERTH_EPROTO, "harbor: token response has no token");
+		ret = berth_err_set(err, BERTH_EPROTO, "harbor: ask the token service: the response has no token");
 		goto out;
 	}
 	ret = berth_harbor__decode_jwt(tok, out, err);

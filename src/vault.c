@@ -759,10 +759,20 @@ static int vs_put(struct berth_store *s, const char *path, struct berth_store_en
 		ret = berth_http_fail(v->http, &resp, err, "%s", op);
 		goto out;
 	}
-	ret = berth_json_parse(&root, resp.body.buf, resp.body.len, op, err);
-	if (ret)
-		goto out;
-	e->version = berth_json_int(berth_json_obj(root, "data"), "version", e->version + 1);
+	/*
+	 * Vault answered 200: the write took effect. Its answer only tells the
+	 * new version; when it cannot be read, the version is the one a
+	 * check-and-set write makes (a wrong guess is a conflict on this run's
+	 * next write, never a lost write).
+	 */
+	if (berth_json_parse(&root, resp.body.buf, resp.body.len, "the answer", NULL) ||
+	    !json_is_integer(json_object_get(berth_json_obj(root, "data"), "version"))) {
+		berth_log_warn("vault", "%s: the answer carries no version; assuming %" PRId64, op,
+			       (int64_t)(e->version + 1));
+		e->version++;
+	} else {
+		e->version = berth_json_int(berth_json_obj(root, "data"), "version", e->version + 1);
+	}
 	ret = write_custom_metadata(v, path, meta, e, err);
 out:
 	json_decref(all);

@@ -135,11 +135,14 @@ printf 'berth\n' >"$SA/namespace"
 sed -e "s|ingress: {namespace: harbor, name: harbor-ingress}|ingress: {namespace: harbor, name: harbor-ingress, port: $HPORT}\n  caFile: $CA_FILE|" \
 	"$TEST_TMP/berth.yaml" >"$TEST_TMP/etc/berth.yaml"
 mapfile -t CMD < <(jq -r --arg bin "$BERTH_BIN" --arg etc "$TEST_TMP/etc/" '(.command + .args)[] | sub("^/usr/bin/berth$"; $bin) | sub("^/etc/berth/"; $etc)' <<<"$C")
+# make check's valgrind stage runs berth through a stand-in that needs these.
+VG_ENV=()
+[ -n "${BERTH_VALGRIND_DIR:-}" ] && VG_ENV=(BERTH_VALGRIND_DIR="$BERTH_VALGRIND_DIR" BERTH_BUILD_DIR="$BERTH_BUILD_DIR")
 pod() {
 	OUT_FILE=$TEST_TMP/berth.out
 	ERR_FILE=$TEST_TMP/berth.err
 	env -i PATH="$PATH" HOME="$TEST_TMP" KUBERNETES_SERVICE_HOST=127.0.0.1 \
-		KUBERNETES_SERVICE_PORT="$(ready .kube.url | sed 's|.*:||')" BERTH_SA_DIR="$SA" \
+		KUBERNETES_SERVICE_PORT="$(ready .kube.url | sed 's|.*:||')" BERTH_SA_DIR="$SA" "${VG_ENV[@]}" \
 		$(jq -r '.env[] | "\(.name)=\(.value)"' <<<"$C") "$@" >"$OUT_FILE" 2>"$ERR_FILE"
 	RC=$?
 	OUT=$(cat "$OUT_FILE")
